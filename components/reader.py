@@ -1,0 +1,464 @@
+"""An extractive reader that also reports the model's own no-answer evidence."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from haystack import Document, ExtractedAnswer, component, default_from_dict, default_to_dict, logging
+from haystack.utils import ComponentDevice, Secret, deserialize_secrets_inplace
+from haystack.utils.hf import deserialize_hf_model_kwargs, serialize_hf_model_kwargs
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "deepset/roberta-base-squad2"
+
+
+@dataclass
+class _Window:
+    """One tokenized (query, document) window: a single row of the model's input."""
+
+    query_index: int
+    document_index: int
+    input_ids: list[int]
+    token_type_ids: list[int] | None
+    offsets: list[tuple[int, int]]
+    sequence_ids: list[int | None]
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def looks_like_local_path(model: str) -> bool:
+    """True when ``model`` is meant as a directory on disk rather than a Hugging Face hub id."""
+    return model.startswith((".", "/", "~")) or model.count("/") > 1 or Path(model).exists()
+
+
+@component
+class ExtractiveQAReader:
+    """
+    Extracts answer spans from Documents with a SQuAD-style question-answering model.
+
+    Answers are scored like Haystack's `ExtractiveReader` (`sigmoid(calibration_factor * (start + end logit))`,
+    independently for every span, so scores compare across documents). On top of that the reader:
+
+    - reports the model's own no-answer evidence, the SQuAD 2.0 *null score*: for every window the model reads,
+      the start+end logit of the CLS token against the best span's. Every answer carries
+      `meta["null_score_diff"]` (its window's null logit minus the answer's span logit), and the
+      no-answer entry (`data=None`) carries the query-level evidence: the smallest difference over all windows.
+      Its `score` is `sigmoid(null_score_diff)`, the model's probability of "no answer" against its best span.
+    - limits answers to `max_answer_length` tokens and questions to `max_query_length` tokens (as the
+      SQuAD 2.0 evaluation of deepset/roberta-base-squad2 does: 30 and 64),
+    - fills each answer's `context` with the text around the span,
+    - passes token type ids to models that use them (BERT-style), pads each batch only to its own longest
+      window, and honours run-time overrides of 0.
+
+    Usage example:
+    ```python
+    from haystack import Document
+    from components.reader import ExtractiveQAReader
+
+    reader = ExtractiveQAReader(model="deepset/roberta-base-squad2")
+    reader.warm_up()
+    docs = [Document(content="The Normans gave their name to Normandy, a region in France.")]
+    result = reader.run(query="In what country is Normandy?", documents=docs)
+    print(result["answers"][0].data)  # "France"
+    ```
+    """
+
+    def __init__(
+        self,
+        model: Path | str = DEFAULT_MODEL,
+        device: ComponentDevice | None = None,
+        token: Secret | None = Secret.from_env_var(["HF_API_TOKEN", "HF_TOKEN"], strict=False),  # noqa: B008
+        top_k: int = 20,
+        max_seq_length: int = 384,
+        stride: int = 128,
+        max_query_length: int = 64,
+        max_answer_length: int = 30,
+        answers_per_seq: int = 20,
+        max_batch_size: int = 16,
+        calibration_factor: float = 0.1,
+        context_window: int = 150,
+        no_answer: bool = True,
+        model_kwargs: dict[str, Any] | None = None,
+    ) -> None:
+        """
+        Creates an ExtractiveQAReader.
+
+        :param model: A Hugging Face question-answering model: a hub id or a local directory.
+        :param device: The device to run the model on; `None` picks a GPU when there is one.
+        :param token: The token used to download private models from the Hugging Face hub.
+        :param top_k: The maximum number of answers returned per query (besides the no-answer entry).
+        :param max_seq_length: The maximum number of tokens in one window (question + passage + special tokens).
+        :param stride: The number of tokens neighbouring windows of one long document share.
+        :param max_query_length: Questions are cut to this many tokens.
+        :param max_answer_length: The longest answer span considered, in tokens.
+        :param answers_per_seq: The number of answer candidates taken from each window.
+        :param max_batch_size: The number of windows fed through the model at once.
+        :param calibration_factor: Scales span logits before the sigmoid that turns them into scores.
+        :param context_window: The number of characters of text kept on each side of an answer as its context.
+        :param no_answer: Whether to add the no-answer entry (with the null-score evidence) to the answers.
+        :param model_kwargs: Extra keyword arguments for `AutoModelForQuestionAnswering.from_pretrained`.
+        """
+        if max_query_length + stride + 4 > max_seq_length:
+            raise ValueError(
+                f"max_seq_length ({max_seq_length}) must exceed max_query_length ({max_query_length}) + "
+                f"stride ({stride}) + 4 special tokens"
+            )
+        for name, value in (
+            ("top_k", top_k),
+            ("max_answer_length", max_answer_length),
+            ("answers_per_seq", answers_per_seq),
+            ("max_batch_size", max_batch_size),
+        ):
+            if value < 1:
+                raise ValueError(f"{name} must be at least 1, got {value}")
+        self.model_name_or_path = str(model)
+        self.device = device
+        self.token = token
+        self.top_k = top_k
+        self.max_seq_length = max_seq_length
+        self.stride = stride
+        self.max_query_length = max_query_length
+        self.max_answer_length = max_answer_length
+        self.answers_per_seq = answers_per_seq
+        self.max_batch_size = max_batch_size
+        self.calibration_factor = calibration_factor
+        self.context_window = context_window
+        self.no_answer = no_answer
+        self.model_kwargs = model_kwargs or {}
+        self.model: Any = None
+        self.tokenizer: Any = None
+        self._torch_device: Any = None
+
+    def _get_telemetry_data(self) -> dict[str, Any]:
+        return {"model": self.model_name_or_path}
+
+    def to_dict(self) -> dict[str, Any]:
+        """
+        Serializes the component to a dictionary.
+
+        :returns: Dictionary with serialized data.
+        """
+        data = default_to_dict(
+            self,
+            model=self.model_name_or_path,
+            device=self.device.to_dict() if self.device else None,
+            token=self.token.to_dict() if self.token else None,
+            top_k=self.top_k,
+            max_seq_length=self.max_seq_length,
+            stride=self.stride,
+            max_query_length=self.max_query_length,
+            max_answer_length=self.max_answer_length,
+            answers_per_seq=self.answers_per_seq,
+            max_batch_size=self.max_batch_size,
+            calibration_factor=self.calibration_factor,
+            context_window=self.context_window,
+            no_answer=self.no_answer,
+            model_kwargs=dict(self.model_kwargs),
+        )
+        serialize_hf_model_kwargs(data["init_parameters"]["model_kwargs"])
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ExtractiveQAReader:
+        """
+        Deserializes the component from a dictionary.
+
+        :param data: Dictionary to deserialize from.
+        :returns: Deserialized component.
+        """
+        init_params = data.get("init_parameters", {})
+        deserialize_secrets_inplace(init_params, keys=["token"])
+        if init_params.get("device") is not None:
+            init_params["device"] = ComponentDevice.from_dict(init_params["device"])
+        if init_params.get("model_kwargs"):
+            deserialize_hf_model_kwargs(init_params["model_kwargs"])
+        return default_from_dict(cls, data)
+
+    def warm_up(self) -> None:
+        """
+        Loads the model and its tokenizer.
+
+        :raises FileNotFoundError: When the model is given as a local path that does not exist.
+        """
+        if self.model is not None:
+            return
+        from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+        path = Path(self.model_name_or_path).expanduser()
+        if looks_like_local_path(self.model_name_or_path) and not path.is_dir():
+            raise FileNotFoundError(f"model directory not found: {self.model_name_or_path}")
+        token = self.token.resolve_value() if self.token else None
+        source = str(path) if path.is_dir() else self.model_name_or_path
+        self.tokenizer = AutoTokenizer.from_pretrained(source, token=token, use_fast=True)
+        if not getattr(self.tokenizer, "is_fast", False):
+            raise ValueError(f"{source}: a fast tokenizer is required (offsets map answers back to the text)")
+        model = AutoModelForQuestionAnswering.from_pretrained(source, token=token, **self.model_kwargs)
+        device = (self.device or ComponentDevice.resolve_device(None)).to_torch()
+        self._torch_device = device
+        self.model = model.to(device).eval()
+
+    # ---- tokenization -------------------------------------------------------------------------------------------
+
+    def _truncate_query(self, query: str, max_query_length: int) -> str:
+        encoding = self.tokenizer(query, add_special_tokens=False, return_offsets_mapping=True)
+        offsets = encoding["offset_mapping"]
+        if len(offsets) <= max_query_length:
+            return query
+        logger.warning("The question has {n} tokens; only the first {m} are used.", n=len(offsets), m=max_query_length)
+        return query[: offsets[max_query_length - 1][1]]
+
+    def _windows(
+        self, queries: list[str], documents: list[list[Document]], max_seq_length: int, stride: int
+    ) -> tuple[list[_Window], list[Document]]:
+        pair_queries: list[str] = []
+        pair_texts: list[str] = []
+        pair_query_index: list[int] = []
+        flat_documents: list[Document] = []
+        for query_index, (query, docs) in enumerate(zip(queries, documents, strict=True)):
+            for doc in docs:
+                if not doc.content or not doc.content.strip():
+                    logger.warning("Document {doc_id} has no text and is ignored.", doc_id=doc.id)
+                    continue
+                pair_queries.append(query)
+                pair_texts.append(doc.content)
+                pair_query_index.append(query_index)
+                flat_documents.append(doc)
+        if not pair_texts:
+            return [], flat_documents
+        encoded = self.tokenizer(
+            pair_queries,
+            pair_texts,
+            truncation="only_second",
+            max_length=max_seq_length,
+            stride=stride,
+            return_overflowing_tokens=True,
+            return_offsets_mapping=True,
+            padding=False,
+        )
+        uses_token_types = "token_type_ids" in self.tokenizer.model_input_names and "token_type_ids" in encoded
+        windows = []
+        for row, pair_index in enumerate(encoded["overflow_to_sample_mapping"]):
+            windows.append(
+                _Window(
+                    query_index=pair_query_index[pair_index],
+                    document_index=pair_index,
+                    input_ids=encoded["input_ids"][row],
+                    token_type_ids=encoded["token_type_ids"][row] if uses_token_types else None,
+                    offsets=encoded["offset_mapping"][row],
+                    sequence_ids=encoded.sequence_ids(row),
+                )
+            )
+        return windows, flat_documents
+
+    # ---- model --------------------------------------------------------------------------------------------------
+
+    def _forward(self, windows: list[_Window], max_batch_size: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Runs the model over all windows, batching windows of similar length together."""
+        import torch
+
+        results: list[tuple[np.ndarray, np.ndarray]] = [(np.empty(0), np.empty(0))] * len(windows)
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
+        pad_id = self.tokenizer.pad_token_id or 0
+        for begin in range(0, len(order), max_batch_size):
+            batch = [windows[i] for i in order[begin : begin + max_batch_size]]
+            width = max(len(w.input_ids) for w in batch)
+            input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+            attention_mask = torch.zeros((len(batch), width), dtype=torch.long)
+            token_type_ids = torch.zeros((len(batch), width), dtype=torch.long)
+            for row, window in enumerate(batch):
+                n = len(window.input_ids)
+                input_ids[row, :n] = torch.tensor(window.input_ids)
+                attention_mask[row, :n] = 1
+                if window.token_type_ids is not None:
+                    token_type_ids[row, :n] = torch.tensor(window.token_type_ids)
+            inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
+            if batch[0].token_type_ids is not None:
+                inputs["token_type_ids"] = token_type_ids
+            inputs = {k: v.to(self._torch_device) for k, v in inputs.items()}
+            with torch.inference_mode():
+                output = self.model(**inputs)
+            start = output.start_logits.float().cpu().numpy()
+            end = output.end_logits.float().cpu().numpy()
+            for row, window_index in enumerate(order[begin : begin + max_batch_size]):
+                n = len(windows[window_index].input_ids)
+                results[window_index] = (start[row, :n], end[row, :n])
+        return results
+
+    # ---- span selection -----------------------------------------------------------------------------------------
+
+    def _best_spans(
+        self, start: np.ndarray, end: np.ndarray, window: _Window, max_answer_length: int, answers_per_seq: int
+    ) -> tuple[float, list[tuple[int, int, float]]]:
+        """Returns the window's null logit and its best spans as (start token, end token, span logit)."""
+        context = np.array([i for i, s in enumerate(window.sequence_ids) if s == 1], dtype=np.int64)
+        null_logit = float(start[0] + end[0])  # CLS sits first for BERT- and RoBERTa-style tokenizers
+        if context.size == 0:
+            return null_logit, []
+        # Context tokens of one window are contiguous, so a span of length l is start[i] + end[i + l].
+        s = start[context]
+        e = end[context]
+        n = context.size
+        longest = min(max_answer_length, n)
+        scores = np.full((longest, n), -np.inf, dtype=np.float64)
+        for length in range(longest):
+            scores[length, : n - length] = s[: n - length] + e[length:]
+        flat = scores.ravel()
+        k = min(answers_per_seq, int(np.isfinite(flat).sum()))
+        top = np.argpartition(-flat, k - 1)[:k]
+        top = top[np.argsort(-flat[top])]
+        spans = []
+        for index in top:
+            length, first = divmod(int(index), n)
+            spans.append((int(context[first]), int(context[first + length]), float(flat[index])))
+        return null_logit, spans
+
+    def _context(self, text: str, start: int, end: int, window: int) -> tuple[str, int, int]:
+        left = max(0, start - window)
+        right = min(len(text), end + window)
+        # Widen to whole words so the context does not begin or end inside a word.
+        while left > 0 and not text[left - 1].isspace():
+            left -= 1
+        while right < len(text) and not text[right].isspace():
+            right += 1
+        return text[left:right], start - left, end - left
+
+    # ---- public API ---------------------------------------------------------------------------------------------
+
+    def answer_batch(
+        self,
+        queries: list[str],
+        documents: list[list[Document]],
+        top_k: int | None = None,
+        max_seq_length: int | None = None,
+        stride: int | None = None,
+        max_answer_length: int | None = None,
+        answers_per_seq: int | None = None,
+        max_batch_size: int | None = None,
+        no_answer: bool | None = None,
+    ) -> list[list[ExtractedAnswer]]:
+        """
+        Answers several questions at once, each over its own documents, in one pass through the model.
+
+        Takes the same parameters as `run`, with a list of documents per query. Returns the answers per query.
+        """
+        if self.model is None:
+            self.warm_up()
+        top_k = self.top_k if top_k is None else top_k
+        max_seq_length = self.max_seq_length if max_seq_length is None else max_seq_length
+        stride = self.stride if stride is None else stride
+        max_answer_length = self.max_answer_length if max_answer_length is None else max_answer_length
+        answers_per_seq = self.answers_per_seq if answers_per_seq is None else answers_per_seq
+        max_batch_size = self.max_batch_size if max_batch_size is None else max_batch_size
+        no_answer = self.no_answer if no_answer is None else no_answer
+        if top_k < 0 or max_answer_length < 1 or answers_per_seq < 1 or max_batch_size < 1:
+            raise ValueError("top_k must be >= 0; max_answer_length, answers_per_seq, max_batch_size >= 1")
+
+        truncated = [self._truncate_query(q, self.max_query_length) for q in queries]
+        windows, flat_documents = self._windows(truncated, documents, max_seq_length, stride)
+        logits = self._forward(windows, max_batch_size) if windows else []
+
+        # (query, document index, char start, char end) -> best candidate; windows overlap, so spans repeat.
+        candidates: list[dict[tuple[int, int, int], ExtractedAnswer]] = [{} for _ in queries]
+        evidence: list[dict[str, float] | None] = [None] * len(queries)
+        for window, (start, end) in zip(windows, logits, strict=True):
+            null_logit, spans = self._best_spans(start, end, window, max_answer_length, answers_per_seq)
+            q = window.query_index
+            doc = flat_documents[window.document_index]
+            text = doc.content or ""
+            if spans:
+                diff = null_logit - spans[0][2]
+                if evidence[q] is None or diff < evidence[q]["null_score_diff"]:  # type: ignore[index]
+                    evidence[q] = {"null_score_diff": diff, "null_logit": null_logit, "best_span_logit": spans[0][2]}
+            for start_token, end_token, span_logit in spans:
+                char_start = window.offsets[start_token][0]
+                char_end = window.offsets[end_token][1]
+                if char_end <= char_start:
+                    continue
+                key = (window.document_index, char_start, char_end)
+                score = _sigmoid(self.calibration_factor * span_logit)
+                known = candidates[q].get(key)
+                if known is not None and known.score >= score:
+                    continue
+                context, context_start, context_end = self._context(text, char_start, char_end, self.context_window)
+                candidates[q][key] = ExtractedAnswer(
+                    query=queries[q],
+                    score=score,
+                    data=text[char_start:char_end],
+                    document=doc,
+                    context=context,
+                    document_offset=ExtractedAnswer.Span(char_start, char_end),
+                    context_offset=ExtractedAnswer.Span(context_start, context_end),
+                    meta={
+                        "span_logit": span_logit,
+                        "null_logit": null_logit,
+                        "null_score_diff": null_logit - span_logit,
+                    },
+                )
+
+        results = []
+        for q, query in enumerate(queries):
+            answers = sorted(candidates[q].values(), key=lambda a: a.score, reverse=True)[:top_k]
+            if no_answer:
+                found = evidence[q]
+                if found is None:
+                    answers.append(ExtractedAnswer(query=query, score=1.0, data=None, meta={"reason": "no documents"}))
+                else:
+                    answers.append(
+                        ExtractedAnswer(query=query, score=_sigmoid(found["null_score_diff"]), data=None, meta=found)
+                    )
+            results.append(answers)
+        return results
+
+    @component.output_types(answers=list[ExtractedAnswer])
+    def run(
+        self,
+        query: str,
+        documents: list[Document],
+        top_k: int | None = None,
+        max_seq_length: int | None = None,
+        stride: int | None = None,
+        max_answer_length: int | None = None,
+        answers_per_seq: int | None = None,
+        max_batch_size: int | None = None,
+        no_answer: bool | None = None,
+    ) -> dict[str, list[ExtractedAnswer]]:
+        """
+        Extracts answers to the query from the documents.
+
+        Every parameter except `query` and `documents` overrides the value given at initialization for this run;
+        `None` keeps that value, and 0 is honoured where it is meaningful (`top_k=0` returns only the no-answer entry).
+
+        :param query: The question.
+        :param documents: The documents to search for the answer.
+        :param top_k: The maximum number of answers to return, besides the no-answer entry.
+        :param max_seq_length: The maximum number of tokens in one window.
+        :param stride: The number of tokens neighbouring windows share.
+        :param max_answer_length: The longest answer span considered, in tokens.
+        :param answers_per_seq: The number of answer candidates taken from each window.
+        :param max_batch_size: The number of windows fed through the model at once.
+        :param no_answer: Whether to add the no-answer entry.
+        :returns: A dictionary with `answers`: the answers in descending score order, then the no-answer entry
+            (`data=None`) whose `meta` holds `null_score_diff`, `null_logit` and `best_span_logit`.
+        """
+        answers = self.answer_batch(
+            [query],
+            [documents],
+            top_k=top_k,
+            max_seq_length=max_seq_length,
+            stride=stride,
+            max_answer_length=max_answer_length,
+            answers_per_seq=answers_per_seq,
+            max_batch_size=max_batch_size,
+            no_answer=no_answer,
+        )
+        return {"answers": answers[0]}

@@ -1,0 +1,134 @@
+"""The command line: `extractive-qa index PATH...`, `extractive-qa ask "question"`, and friends."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from extractive_qa.errors import QAError
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", help="reader model: a Hugging Face id or a local directory (env EQA_MODEL)")
+    parser.add_argument(
+        "--store", choices=["memory", "elasticsearch"], help="document store (env EQA_STORE; default memory)"
+    )
+    parser.add_argument("--store-path", help="file of the embedded store (env EQA_STORE_PATH)")
+    parser.add_argument("--elasticsearch-url", help="Elasticsearch URL (env EQA_ELASTICSEARCH_URL)")
+    parser.add_argument("--elasticsearch-index", help="Elasticsearch index (env EQA_ELASTICSEARCH_INDEX)")
+    parser.add_argument("--pipelines-dir", help="folder of the YAML pipelines (env EQA_PIPELINES_DIR)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show library logs and tracebacks")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="extractive-qa",
+        description="Extractive question answering over your documents (Haystack + deepset/roberta-base-squad2).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    index = commands.add_parser("index", help="index files and folders (.txt, .md, .pdf) into the store")
+    index.add_argument("paths", nargs="+", help="files and folders")
+    index.add_argument("--batch-size", type=int, default=16, help="files per pipeline run (default 16)")
+    index.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    index.add_argument("--json", action="store_true", help="print the report as JSON")
+    _common(index)
+
+    ask = commands.add_parser("ask", help="answer a question from the indexed documents")
+    ask.add_argument("question")
+    ask.add_argument("--top-k", type=int, default=3, help="number of answers (default 3)")
+    ask.add_argument("--threshold", type=float, help="no-answer threshold for this question")
+    ask.add_argument("--file-name", help="only search passages of this file name")
+    ask.add_argument("--json", action="store_true", help="print the answers as JSON")
+    _common(ask)
+
+    remove = commands.add_parser("remove", help="remove the passages of files from the store")
+    remove.add_argument("paths", nargs="+")
+    _common(remove)
+
+    count = commands.add_parser("count", help="print the number of passages in the store")
+    _common(count)
+    return parser
+
+
+def _answerer(args: argparse.Namespace) -> Any:
+    from extractive_qa.service import QuestionAnswerer
+    from extractive_qa.settings import Settings
+
+    settings = Settings.from_env(
+        model=args.model,
+        store=args.store,
+        store_path=args.store_path,
+        elasticsearch_url=args.elasticsearch_url,
+        elasticsearch_index=args.elasticsearch_index,
+        pipelines_dir=args.pipelines_dir,
+    )
+    return QuestionAnswerer(settings)
+
+
+def _run(args: argparse.Namespace) -> int:
+    qa = _answerer(args)
+    if args.command == "index":
+        if args.batch_size < 1:
+            raise QAError(f"--batch-size must be at least 1, got {args.batch_size}")
+        report = qa.index(args.paths, progress=not args.no_progress, batch_size=args.batch_size)
+        if args.json:
+            print(json.dumps(report.to_dict(), indent=2))
+        else:
+            for path, reason in report.skipped:
+                print(f"skipped {path}: {reason}", file=sys.stderr)
+            print(report.summary())
+        return 0 if report.files_read or not report.skipped else 1
+    if args.command == "ask":
+        filters = None
+        if args.file_name:
+            filters = {"field": "meta.file_name", "operator": "==", "value": args.file_name}
+        started = time.perf_counter()
+        result = qa.ask(args.question, top_k=args.top_k, filters=filters, threshold=args.threshold)
+        if args.json:
+            payload = result.to_dict()
+            payload["seconds"] = round(time.perf_counter() - started, 3)
+            print(json.dumps(payload, indent=2, ensure_ascii=False))
+        else:
+            print(result.format())
+        return 0
+    if args.command == "remove":
+        print(f"removed {qa.remove(args.paths)} passage(s)")
+        return 0
+    if args.command == "count":
+        print(qa.count_documents())
+        return 0
+    raise AssertionError(args.command)  # pragma: no cover
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code (0 ok, 1 nothing indexed, 2+ errors, see `extractive_qa.errors`)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from extractive_qa.logs import quiet_libraries
+
+    quiet_libraries(verbose=args.verbose)
+    try:
+        return _run(args)
+    except QAError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `extractive-qa ask ... | head`
+        sys.stderr.close()
+        return 0
+    except Exception as error:
+        if args.verbose:
+            raise
+        print(f"error: unexpected {type(error).__name__}: {error} (run with --verbose for details)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
