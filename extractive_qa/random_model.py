@@ -34,11 +34,12 @@ def build_random_roberta(
     """
     import torch
     from tokenizers import ByteLevelBPETokenizer
+    from tokenizers.processors import RobertaProcessing
     from transformers import RobertaConfig, RobertaForQuestionAnswering, RobertaTokenizerFast
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    bpe = ByteLevelBPETokenizer()
+    bpe = ByteLevelBPETokenizer(add_prefix_space=False, trim_offsets=True)
     bpe.train(
         files=[str(p) for p in corpus],
         vocab_size=vocab_size,
@@ -46,9 +47,19 @@ def build_random_roberta(
         special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"],
         show_progress=False,
     )
-    bpe.save_model(str(out))
+    bpe._tokenizer.post_processor = RobertaProcessing(
+        ("</s>", bpe.token_to_id("</s>")), ("<s>", bpe.token_to_id("<s>")), trim_offsets=True
+    )
     tokenizer = RobertaTokenizerFast(
-        vocab_file=str(out / "vocab.json"), merges_file=str(out / "merges.txt"), model_max_length=512
+        tokenizer_object=bpe._tokenizer,
+        bos_token="<s>",
+        eos_token="</s>",
+        sep_token="</s>",
+        cls_token="<s>",
+        unk_token="<unk>",
+        pad_token="<pad>",
+        mask_token="<mask>",
+        model_max_length=512,
     )
     tokenizer.save_pretrained(str(out))
     config = RobertaConfig(
