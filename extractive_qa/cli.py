@@ -38,8 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--json", action="store_true", help="print the report as JSON")
     _common(index)
 
-    ask = commands.add_parser("ask", help="answer a question from the indexed documents")
-    ask.add_argument("question")
+    ask = commands.add_parser("ask", help="answer questions from the indexed documents")
+    ask.add_argument("questions", nargs="+", metavar="question", help="one or more questions")
     ask.add_argument("--top-k", type=int, default=3, help="number of answers (default 3)")
     ask.add_argument("--threshold", type=float, help="no-answer threshold for this question")
     ask.add_argument("--file-name", help="only search passages of this file name")
@@ -87,14 +87,20 @@ def _run(args: argparse.Namespace) -> int:
         filters = None
         if args.file_name:
             filters = {"field": "meta.file_name", "operator": "==", "value": args.file_name}
-        started = time.perf_counter()
-        result = qa.ask(args.question, top_k=args.top_k, filters=filters, threshold=args.threshold)
+        payloads = []
+        for question in args.questions:
+            started = time.perf_counter()
+            result = qa.ask(question, top_k=args.top_k, filters=filters, threshold=args.threshold)
+            if args.json:
+                payload = result.to_dict()
+                payload["seconds"] = round(time.perf_counter() - started, 3)
+                payloads.append(payload)
+            else:
+                if len(args.questions) > 1:
+                    print(f"Q: {result.question}")
+                print(result.format())
         if args.json:
-            payload = result.to_dict()
-            payload["seconds"] = round(time.perf_counter() - started, 3)
-            print(json.dumps(payload, indent=2, ensure_ascii=False))
-        else:
-            print(result.format())
+            print(json.dumps(payloads[0] if len(payloads) == 1 else payloads, indent=2, ensure_ascii=False))
         return 0
     if args.command == "remove":
         print(f"removed {qa.remove(args.paths)} passage(s)")

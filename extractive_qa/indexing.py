@@ -53,7 +53,12 @@ def iter_files(paths: Iterable[str | Path], report: IndexReport) -> Iterator[Pat
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 relative = child.relative_to(path)
-                if any(part.startswith(".") for part in relative.parts) or not child.is_file():
+                if any(part.startswith(".") for part in relative.parts):
+                    continue
+                if child.is_symlink() and not child.exists():
+                    report.skipped.append((str(child), "broken symbolic link"))
+                    continue
+                if not child.is_file():
                     continue
                 if child.suffix.lower() in SUPPORTED_SUFFIXES:
                     yield child.resolve()

@@ -70,6 +70,8 @@ class Settings:
     max_question_chars: int = 2000
 
     def __post_init__(self) -> None:
+        for key in ("store_path", "pipelines_dir"):  # accept strings, keep Paths
+            object.__setattr__(self, key, Path(getattr(self, key)).expanduser())
         if self.store not in ("memory", "elasticsearch"):
             raise InvalidSettings(f"store must be 'memory' or 'elasticsearch', got {self.store!r}")
         if self.max_question_chars < 1:
@@ -95,8 +97,4 @@ class Settings:
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given values (those that are not `None`) replaced."""
-        given = {k: v for k, v in overrides.items() if v is not None}
-        for key in ("store_path", "pipelines_dir"):
-            if key in given:
-                given[key] = Path(given[key]).expanduser()
-        return replace(self, **given)
+        return replace(self, **{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The test command: sets everything up on a fresh machine, starts a local Elasticsearch node for the
+# integration tests, runs the whole test suite, and stops the node again. Extra arguments go to pytest.
+#   scripts/test.sh                 # everything
+#   scripts/test.sh -k dedup        # a subset
+# Tests that need ../shared (the small QA model and SQuAD data) skip with a reason when it is absent.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+scripts/setup.sh
+started_es=0
+if [ -x scripts/elasticsearch.sh ] && [ "${EQA_SKIP_ELASTICSEARCH:-0}" != "1" ]; then
+  if scripts/elasticsearch.sh start; then
+    started_es=1
+    export EQA_TEST_ELASTICSEARCH_URL="${EQA_TEST_ELASTICSEARCH_URL:-http://127.0.0.1:${ES_PORT:-9200}}"
+  else
+    echo "warning: Elasticsearch did not start; its tests will be skipped" >&2
+  fi
+fi
+stop_es() { if [ "$started_es" = 1 ]; then scripts/elasticsearch.sh stop || true; fi; }
+trap stop_es EXIT
+.venv/bin/ruff format --check . >/dev/null || { echo "ruff format: files need formatting (run .venv/bin/ruff format .)" >&2; exit 1; }
+.venv/bin/ruff check .
+.venv/bin/python -m pytest "$@"
