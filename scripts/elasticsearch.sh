@@ -6,36 +6,49 @@
 #   scripts/elasticsearch.sh stop     # stop the node and wait for it to exit
 #   scripts/elasticsearch.sh status   # exit 0 if the node answers, 3 if it is not running
 #
-#   eval "$(scripts/elasticsearch.sh start)"   # exports nothing, but sets ELASTICSEARCH_URL
-#   export "$(scripts/elasticsearch.sh start)" # same, exported
+#   export "$(scripts/elasticsearch.sh start)"   # sets ELASTICSEARCH_URL in the caller
+#   # in .ci/run: start it, and stop it whatever happens
+#   scripts/elasticsearch.sh start && trap 'scripts/elasticsearch.sh stop' EXIT
 #
 # `start` prints exactly one line on stdout, `ELASTICSEARCH_URL=http://127.0.0.1:<port>`;
 # progress and errors go to stderr. It is idempotent: when the node already answers it
-# only prints that line. It works without a TTY (CI=true, no stdin) and as root.
+# only prints that line. It works without a TTY (CI=true, no stdin), as root or not.
+# On failure it prints the errors and the tail of the node's log, stops a half-started
+# node and exits 1.
 #
 # Environment (all optional):
 #   ES_VERSION        Elasticsearch version (default below)
 #   ES_PORT           HTTP port (default 9200)
 #   ES_JAVA_OPTS      JVM options (default "-Xms512m -Xmx512m")
-#   ES_JAVA_HOME      JDK/JRE to use (default: picked from /usr/lib/jvm by version)
-#   ES_START_TIMEOUT  seconds to wait for yellow/green health (default 120)
+#   ES_JAVA_HOME      JDK to use (default: picked from /usr/lib/jvm; javac is needed for the shim)
+#   ES_START_TIMEOUT  seconds that `start` may take until yellow/green health (default 120;
+#                     the download and unpacking on a first start do not count)
 #   ES_USER           user that runs the node when this script runs as root (default esrunner)
+#   ES_SHIM           1 (default): build/install the local-shim module (see below); 0: do not
 #
 # What it does: fetches the minimal distribution
 # org.elasticsearch.distribution.integ-test-zip:elasticsearch:<version>:zip from Maven
-# Central with `mvn dependency:copy`, unpacks it under <repo>/.es/ (git-ignored; the zip is
-# kept there as a cache), and starts it with single-node discovery, security off, bound to
-# 127.0.0.1, a small heap, disk watermarks off, data/logs under .es/. That zip ships no JDK,
-# so ES_JAVA_HOME points at the system Java 17 (8.x) or Temurin 25 (9.x). Elasticsearch
-# refuses to run as root, so as root a system user (esrunner) is created and runs the node.
+# Central with `mvn dependency:copy` (the default version's zip is also checked against the
+# SHA-256 pinned below), keeps it in <repo>/.es/dist (git-ignored) as a cache, unpacks it
+# into <repo>/.es/, and starts it with single-node discovery, xpack security and ml off,
+# bound to 127.0.0.1, a small heap, disk watermark checks off, and data, logs and pid file
+# under .es/node-<port>/. That zip ships no JDK: ES_JAVA_HOME is the system JDK 17
+# (/usr/lib/jvm/java-17-openjdk-*); an ES_VERSION=9.x would need a JDK 21+ such as
+# /usr/lib/jvm/temurin-25-jdk-*, and ES_SHIM=0 or a port of the shim. Elasticsearch
+# refuses to run as root, so as root a system user (esrunner) is created, owns the runtime
+# files and runs the node (setpriv); if that user cannot reach the checkout (e.g. one under
+# /root), the runtime files go to /var/tmp/elasticsearch-local<path>/ instead. Bootstrap
+# checks (vm.max_map_count, file descriptors) are only warnings here, since the node binds
+# to loopback only.
 #
-# Version choice: 8.19.21 (newest 8.x, matching the elasticsearch-py 8.x client) plus a small
-# local module compiled here. Why:
+# Version choice: 8.19.21 (newest 8.x in Maven Central's metadata; matches the
+# elasticsearch-py 8.x client) plus a small local module compiled here. Why:
 #   * The integ-test-zip ships only the modules transport-netty4, x-pack-core,
-#     x-pack-security and apm (checked: 8.8.2, 8.9.0, 8.19.x, 9.1.0).
+#     x-pack-security and apm (checked: 8.8.2, 8.9.0, 8.19.0, 8.19.21, 9.1.0).
 #   * From 8.9.0 on `GET /` lives in the rest-root module, which that zip lacks:
 #     elasticsearch-py `info()` (called by ElasticsearchDocumentStore before anything else)
-#     gets `405 Incorrect HTTP method for uri [/] and method [GET], allowed: [DELETE]`.
+#     gets `405 Incorrect HTTP method for uri [/] and method [GET], allowed: [DELETE]`
+#     (seen on 8.9.0, 8.19.21 and 9.1.0), and the store cannot be used at all.
 #   * 8.8.2, the last release that still answers `GET /` itself, rejects the store's default
 #     mapping (dense_vector without dims): `400 mapper_parsing_exception Missing required
 #     parameter [dims] for field [embedding]` (8.9.0 too), so the index is never created.
@@ -55,12 +68,16 @@
 # count, search with filters, BM25, dense_vector kNN, aggregations) is in the server itself.
 set -euo pipefail
 
-ES_VERSION="${ES_VERSION:-8.8.2}"
+DEFAULT_ES_VERSION="8.19.21"
+DEFAULT_ES_ZIP_SHA256="215d5f3dbf0609a149f6218a9e47b6ae2df34ebbff3c5754e35f15a5e5393c8a"
+ES_VERSION="${ES_VERSION:-$DEFAULT_ES_VERSION}"
 ES_PORT="${ES_PORT:-9200}"
 ES_HOST="127.0.0.1"
 ES_JAVA_OPTS="${ES_JAVA_OPTS:--Xms512m -Xmx512m}"
 ES_START_TIMEOUT="${ES_START_TIMEOUT:-120}"
 ES_USER="${ES_USER:-esrunner}"
+ES_SHIM="${ES_SHIM:-1}"
+ES_CLUSTER_NAME="haystack-local"
 ES_URL="http://${ES_HOST}:${ES_PORT}"
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -90,10 +107,11 @@ runtime_base() {
 set_paths() {
     RUN_BASE="$(runtime_base)"
     ES_HOME="${RUN_BASE}/elasticsearch-${ES_VERSION}"
-    ES_DATA="${RUN_BASE}/data/${ES_VERSION}"
-    ES_LOGS="${RUN_BASE}/logs"
-    ES_TMP="${RUN_BASE}/tmp"
-    PID_FILE="${RUN_BASE}/elasticsearch.pid"
+    NODE_DIR="${RUN_BASE}/node-${ES_PORT}"          # one node per port
+    ES_DATA="${NODE_DIR}/data/${ES_VERSION}"
+    ES_LOGS="${NODE_DIR}/logs"
+    ES_TMP="${NODE_DIR}/tmp"
+    PID_FILE="${NODE_DIR}/elasticsearch.pid"
     CONSOLE_LOG="${ES_LOGS}/console.log"
 }
 
@@ -134,7 +152,6 @@ find_java() {
     local min=17 candidates=() c
     [ "$(major_version)" -ge 9 ] && min=21
     if [ -n "${ES_JAVA_HOME:-}" ]; then
-        [ -x "${ES_JAVA_HOME}/bin/java" ] || die "ES_JAVA_HOME=${ES_JAVA_HOME} has no bin/java"
         printf '%s\n' "$ES_JAVA_HOME"
         return
     fi
@@ -147,7 +164,8 @@ find_java() {
         candidates+=("$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")")
     fi
     for c in "${candidates[@]}"; do
-        if [ -x "$c/bin/java" ] && [ "$(java_major "$c")" -ge "$min" ] 2>/dev/null; then
+        if [ -x "$c/bin/java" ] && { [ "$ES_SHIM" != 1 ] || [ -x "$c/bin/javac" ]; } \
+            && [ "$(java_major "$c")" -ge "$min" ] 2>/dev/null; then
             printf '%s\n' "$c"
             return
         fi
@@ -156,15 +174,18 @@ find_java() {
 }
 
 ensure_java() {
+    if [ -n "${ES_JAVA_HOME:-}" ]; then
+        [ -x "${ES_JAVA_HOME}/bin/java" ] || die "ES_JAVA_HOME=${ES_JAVA_HOME} has no bin/java"
+    fi
     if ! JAVA_DIR="$(find_java)"; then
         if is_root && command -v apt-get >/dev/null 2>&1 && [ "$(major_version)" -lt 9 ]; then
-            log "no Java 17+ found; installing openjdk-17-jre-headless with apt-get"
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -q openjdk-17-jre-headless >&2 \
+            log "no JDK 17+ found; installing openjdk-17-jdk-headless with apt-get"
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q openjdk-17-jdk-headless >&2 \
                 || { DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 \
-                     && DEBIAN_FRONTEND=noninteractive apt-get install -y -q openjdk-17-jre-headless >&2; }
-            JAVA_DIR="$(find_java)" || die "no usable Java after installing openjdk-17-jre-headless"
+                     && DEBIAN_FRONTEND=noninteractive apt-get install -y -q openjdk-17-jdk-headless >&2; }
+            JAVA_DIR="$(find_java)" || die "no usable JDK after installing openjdk-17-jdk-headless"
         else
-            die "no Java found for Elasticsearch ${ES_VERSION}; set ES_JAVA_HOME"
+            die "no JDK found for Elasticsearch ${ES_VERSION} (javac is needed for the local-shim module); set ES_JAVA_HOME"
         fi
     fi
 }
@@ -184,12 +205,36 @@ download() {
     [ -s "$ES_ZIP" ] && return
     ensure_maven
     mkdir -p "$ES_DIST_DIR"
+    local tmp sum
+    tmp="$(mktemp -d "${ES_DIST_DIR}/download.XXXXXX")"
     log "fetching ${ES_ARTIFACT} from Maven Central"
-    # Run from the dist dir so that no pom.xml of the checkout is picked up.
-    (cd "$ES_DIST_DIR" && mvn -B -q dependency:copy \
-        -Dartifact="$ES_ARTIFACT" -DoutputDirectory="$ES_DIST_DIR" </dev/null >&2) \
-        || die "mvn could not fetch ${ES_ARTIFACT}"
-    [ -s "$ES_ZIP" ] || die "mvn succeeded but ${ES_ZIP} is missing"
+    # Run from the temp dir so that no pom.xml of the checkout is picked up.
+    # (Debian's Maven 3.8 prints colour resets even with -B -q: strip them.)
+    if ! (cd "$tmp" && mvn -B -q -Dstyle.color=never dependency:copy \
+            -Dartifact="$ES_ARTIFACT" -DoutputDirectory="$tmp" </dev/null 2>&1 \
+            | sed 's/\x1b\[[0-9;]*m//g' >&2); then
+        rm -rf "$tmp"
+        die "mvn could not fetch ${ES_ARTIFACT}"
+    fi
+    [ -s "${tmp}/$(basename "$ES_ZIP")" ] || { rm -rf "$tmp"; die "mvn succeeded but fetched no $(basename "$ES_ZIP")"; }
+    if [ "$ES_VERSION" = "$DEFAULT_ES_VERSION" ] && command -v sha256sum >/dev/null 2>&1; then
+        sum="$(sha256sum "${tmp}/$(basename "$ES_ZIP")" | cut -d' ' -f1)"
+        if [ "$sum" != "$DEFAULT_ES_ZIP_SHA256" ]; then
+            rm -rf "$tmp"
+            die "SHA-256 mismatch for $(basename "$ES_ZIP"): got ${sum}, expected ${DEFAULT_ES_ZIP_SHA256}"
+        fi
+    fi
+    mv "${tmp}/$(basename "$ES_ZIP")" "$ES_ZIP"
+    rm -rf "$tmp"
+}
+
+extract_zip() {  # extract_zip ZIP DIR
+    if command -v unzip >/dev/null 2>&1; then
+        unzip -q "$1" -d "$2"
+    else
+        python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$1" "$2" \
+            && chmod +x "$2/elasticsearch-${ES_VERSION}"/bin/*
+    fi
 }
 
 unpack() {
@@ -198,17 +243,283 @@ unpack() {
     mkdir -p "$RUN_BASE"
     tmp="$(mktemp -d "${RUN_BASE}/unpack.XXXXXX")"
     log "unpacking $(basename "$ES_ZIP") into ${RUN_BASE}"
-    if command -v unzip >/dev/null 2>&1; then
-        unzip -q "$ES_ZIP" -d "$tmp"
-    else
-        python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' "$ES_ZIP" "$tmp"
-        chmod +x "$tmp/elasticsearch-${ES_VERSION}"/bin/*
+    if ! extract_zip "$ES_ZIP" "$tmp"; then
+        rm -rf "$tmp" "$ES_ZIP"
+        die "could not unpack ${ES_ZIP} (removed it; the next start fetches it again)"
     fi
     [ -x "$tmp/elasticsearch-${ES_VERSION}/bin/elasticsearch" ] \
         || die "unexpected layout in ${ES_ZIP} (no elasticsearch-${ES_VERSION}/bin/elasticsearch)"
     rm -rf "$ES_HOME"
     mv "$tmp/elasticsearch-${ES_VERSION}" "$ES_HOME"
     rmdir "$tmp"
+}
+
+# Build and install modules/local-shim (see the header): GET|HEAD / and POST
+# /{index}/_delete_by_query, which this distribution lacks. Compiled against the jars of the
+# unpacked distribution, so the source must match its plugin API (written for 8.19.x).
+install_shim() {
+    local mod="${ES_HOME}/modules/local-shim" build
+    if [ "$ES_SHIM" != 1 ]; then
+        rm -rf "$mod"
+        return 0
+    fi
+    [ -s "${mod}/local-shim.jar" ] && return
+    [ -x "${JAVA_DIR}/bin/javac" ] || die "${JAVA_DIR} has no javac (needed for the local-shim module; ES_SHIM=0 skips it)"
+    log "building the local-shim module (GET /, _delete_by_query)"
+    build="$(mktemp -d "${RUN_BASE}/shim.XXXXXX")"
+    mkdir -p "${build}/src/local/es" "${build}/classes"
+    write_shim_source >"${build}/src/local/es/LocalShimPlugin.java"
+    if ! "${JAVA_DIR}/bin/javac" --release 17 -nowarn -cp "${ES_HOME}/lib/*" -d "${build}/classes" \
+            "${build}/src/local/es/LocalShimPlugin.java" >&2; then
+        rm -rf "$build"
+        die "could not compile the local-shim module for Elasticsearch ${ES_VERSION} (ES_SHIM=0 skips it)"
+    fi
+    mkdir -p "$mod"
+    "${JAVA_DIR}/bin/jar" cf "${mod}/local-shim.jar.tmp" -C "${build}/classes" .
+    cat >"${mod}/plugin-descriptor.properties" <<EOF
+description=Local stand-ins for GET / (rest-root) and _delete_by_query (reindex)
+version=${ES_VERSION}
+name=local-shim
+classname=local.es.LocalShimPlugin
+java.version=17
+elasticsearch.version=${ES_VERSION}
+EOF
+    mv "${mod}/local-shim.jar.tmp" "${mod}/local-shim.jar"
+    rm -rf "$build"
+}
+
+write_shim_source() {
+    cat <<'JAVA'
+package local.es;
+
+import org.elasticsearch.Build;
+import org.elasticsearch.action.DocWriteResponse;
+import org.elasticsearch.action.bulk.BulkItemResponse;
+import org.elasticsearch.action.bulk.BulkRequest;
+import org.elasticsearch.action.bulk.BulkResponse;
+import org.elasticsearch.action.delete.DeleteRequest;
+import org.elasticsearch.action.search.SearchRequest;
+import org.elasticsearch.action.search.SearchResponse;
+import org.elasticsearch.action.support.WriteRequest;
+import org.elasticsearch.client.internal.node.NodeClient;
+import org.elasticsearch.cluster.metadata.IndexNameExpressionResolver;
+import org.elasticsearch.cluster.node.DiscoveryNodes;
+import org.elasticsearch.cluster.service.ClusterService;
+import org.elasticsearch.common.Strings;
+import org.elasticsearch.common.bytes.BytesArray;
+import org.elasticsearch.common.bytes.BytesReference;
+import org.elasticsearch.common.io.stream.NamedWriteableRegistry;
+import org.elasticsearch.common.settings.ClusterSettings;
+import org.elasticsearch.common.settings.IndexScopedSettings;
+import org.elasticsearch.common.settings.Settings;
+import org.elasticsearch.common.settings.SettingsFilter;
+import org.elasticsearch.common.xcontent.XContentHelper;
+import org.elasticsearch.features.NodeFeature;
+import org.elasticsearch.index.query.QueryBuilder;
+import org.elasticsearch.index.query.QueryBuilders;
+import org.elasticsearch.plugins.ActionPlugin;
+import org.elasticsearch.plugins.Plugin;
+import org.elasticsearch.rest.BaseRestHandler;
+import org.elasticsearch.rest.RestChannel;
+import org.elasticsearch.rest.RestController;
+import org.elasticsearch.rest.RestHandler;
+import org.elasticsearch.rest.RestRequest;
+import org.elasticsearch.rest.RestResponse;
+import org.elasticsearch.rest.RestStatus;
+import org.elasticsearch.search.SearchHit;
+import org.elasticsearch.search.builder.SearchSourceBuilder;
+import org.elasticsearch.xcontent.XContentBuilder;
+import org.elasticsearch.xcontent.XContentFactory;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/**
+ * Stand-ins for two handlers that live in modules the integ-test-zip does not ship:
+ * GET|HEAD / (rest-root module) and POST /{index}/_delete_by_query (reindex module).
+ */
+public class LocalShimPlugin extends Plugin implements ActionPlugin {
+    private final AtomicReference<ClusterService> clusterService = new AtomicReference<>();
+
+    @Override
+    public Collection<?> createComponents(PluginServices services) {
+        clusterService.set(services.clusterService());
+        return List.of();
+    }
+
+    @Override
+    public Collection<RestHandler> getRestHandlers(Settings settings, NamedWriteableRegistry namedWriteableRegistry,
+            RestController restController, ClusterSettings clusterSettings, IndexScopedSettings indexScopedSettings,
+            SettingsFilter settingsFilter, IndexNameExpressionResolver indexNameExpressionResolver,
+            Supplier<DiscoveryNodes> nodesInCluster, Predicate<NodeFeature> clusterSupportsFeature) {
+        return List.of(new RootHandler(clusterService), new DeleteByQueryHandler());
+    }
+
+    static final class RootHandler extends BaseRestHandler {
+        private final AtomicReference<ClusterService> clusterService;
+
+        RootHandler(AtomicReference<ClusterService> clusterService) {
+            this.clusterService = clusterService;
+        }
+
+        @Override
+        public String getName() {
+            return "local_main_action";
+        }
+
+        @Override
+        public List<Route> routes() {
+            return List.of(new Route(RestRequest.Method.GET, "/"), new Route(RestRequest.Method.HEAD, "/"));
+        }
+
+        @Override
+        protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) {
+            return channel -> {
+                if (request.method() == RestRequest.Method.HEAD) {
+                    channel.sendResponse(new RestResponse(RestStatus.OK, RestResponse.TEXT_CONTENT_TYPE, BytesArray.EMPTY));
+                    return;
+                }
+                ClusterService cs = clusterService.get();
+                Build build = Build.current();
+                XContentBuilder b = channel.newBuilder();
+                b.startObject();
+                b.field("name", cs.localNode().getName());
+                b.field("cluster_name", cs.getClusterName().value());
+                b.field("cluster_uuid", cs.state().metadata().clusterUUID());
+                b.startObject("version")
+                    .field("number", build.qualifiedVersion())
+                    .field("build_flavor", "default")
+                    .field("build_type", build.type().displayName())
+                    .field("build_hash", build.hash())
+                    .field("build_date", build.date())
+                    .field("build_snapshot", build.isSnapshot())
+                    .field("lucene_version", org.apache.lucene.util.Version.LATEST.toString())
+                    .field("minimum_wire_compatibility_version", build.minWireCompatVersion())
+                    .field("minimum_index_compatibility_version", build.minIndexCompatVersion())
+                    .endObject();
+                b.field("tagline", "You Know, for Search");
+                b.endObject();
+                channel.sendResponse(new RestResponse(RestStatus.OK, b));
+            };
+        }
+    }
+
+    /**
+     * Synchronous delete-by-query: repeatedly searches the matching ids (1000 at a time) and bulk-deletes them
+     * with an immediate refresh, until nothing matches. No scripts, slices, throttling or tasks.
+     */
+    static final class DeleteByQueryHandler extends BaseRestHandler {
+        private static final int BATCH = 1000;
+        private static final int MAX_BATCHES = 100_000;
+
+        @Override
+        public String getName() {
+            return "local_delete_by_query_action";
+        }
+
+        @Override
+        public List<Route> routes() {
+            return List.of(new Route(RestRequest.Method.POST, "/{index}/_delete_by_query"));
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        protected RestChannelConsumer prepareRequest(RestRequest request, NodeClient client) throws IOException {
+            final String[] indices = Strings.splitStringByCommaToArray(request.param("index"));
+            // Accepted and ignored: the shim always runs to completion and refreshes the deleted documents away.
+            for (String p : List.of("refresh", "wait_for_completion", "conflicts", "timeout", "wait_for_active_shards",
+                    "scroll", "scroll_size", "slices", "requests_per_second", "routing", "max_docs", "q",
+                    "ignore_unavailable", "allow_no_indices", "expand_wildcards", "error_trace", "filter_path")) {
+                request.param(p);
+            }
+            Object query = Map.of("match_all", Map.of());
+            if (request.hasContent()) {
+                Map<String, Object> body = XContentHelper.convertToMap(request.content(), false, request.getXContentType()).v2();
+                if (body.containsKey("query")) {
+                    query = body.get("query");
+                }
+            }
+            XContentBuilder qb = XContentFactory.jsonBuilder().map((Map<String, ?>) query);
+            final QueryBuilder queryBuilder = QueryBuilders.wrapperQuery(BytesReference.bytes(qb));
+            return channel -> client.threadPool().generic().execute(() -> run(client, channel, indices, queryBuilder));
+        }
+
+        private static void run(NodeClient client, RestChannel channel, String[] indices, QueryBuilder query) {
+            long start = System.nanoTime();
+            long total = 0, deleted = 0, conflicts = 0, batches = 0;
+            List<String> failures = new ArrayList<>();
+            try {
+                while (batches < MAX_BATCHES) {
+                    SearchRequest search = new SearchRequest(indices).source(
+                        new SearchSourceBuilder().query(query).size(BATCH).fetchSource(false).sort("_doc"));
+                    BulkRequest bulk = new BulkRequest().setRefreshPolicy(WriteRequest.RefreshPolicy.IMMEDIATE);
+                    SearchResponse response = client.search(search).actionGet();
+                    try {
+                        for (SearchHit hit : response.getHits().getHits()) {
+                            bulk.add(new DeleteRequest(hit.getIndex(), hit.getId()));
+                        }
+                    } finally {
+                        response.decRef();
+                    }
+                    if (bulk.numberOfActions() == 0) {
+                        break;
+                    }
+                    batches++;
+                    total += bulk.numberOfActions();
+                    long deletedThisBatch = 0;
+                    BulkResponse bulkResponse = client.bulk(bulk).actionGet();
+                    for (BulkItemResponse item : bulkResponse.getItems()) {
+                        if (item.isFailed()) {
+                            if (item.getFailure().getStatus() == RestStatus.CONFLICT) {
+                                conflicts++;
+                            } else {
+                                failures.add(item.getFailureMessage());
+                            }
+                        } else if (item.getResponse().getResult() == DocWriteResponse.Result.DELETED) {
+                            deletedThisBatch++;
+                        }
+                    }
+                    deleted += deletedThisBatch;
+                    if (deletedThisBatch == 0 || failures.isEmpty() == false) {
+                        break;
+                    }
+                }
+                XContentBuilder b = channel.newBuilder();
+                b.startObject()
+                    .field("took", (System.nanoTime() - start) / 1_000_000)
+                    .field("timed_out", false)
+                    .field("total", total)
+                    .field("deleted", deleted)
+                    .field("batches", batches)
+                    .field("version_conflicts", conflicts)
+                    .field("noops", 0)
+                    .startObject("retries").field("bulk", 0).field("search", 0).endObject()
+                    .field("throttled_millis", 0)
+                    .field("requests_per_second", -1.0)
+                    .field("throttled_until_millis", 0)
+                    .startArray("failures");
+                for (String f : failures) {
+                    b.startObject().field("cause", f).endObject();
+                }
+                b.endArray().endObject();
+                channel.sendResponse(new RestResponse(RestStatus.OK, b));
+            } catch (Exception e) {
+                try {
+                    channel.sendResponse(new RestResponse(channel, e));
+                } catch (IOException inner) {
+                    e.addSuppressed(inner);
+                }
+            }
+        }
+    }
+}
+JAVA
 }
 
 ensure_user() {
@@ -230,15 +541,26 @@ as_es_user() {
 }
 
 show_log_tail() {
-    local f
-    for f in "$CONSOLE_LOG" "${ES_LOGS}/elasticsearch.log"; do
-        [ -s "$f" ] || continue
-        log "---- last 40 lines of $f ----"
-        tail -n 40 "$f" >&2
-    done
+    local f="$CONSOLE_LOG"
+    [ -s "$f" ] || f="${ES_LOGS}/${ES_CLUSTER_NAME}.log"
+    [ -s "$f" ] || { log "no log output in ${ES_LOGS}"; return 0; }
+    if grep -qE '\]\[(ERROR|FATAL) *\]|^ERROR|Exception' "$f"; then
+        log "---- errors in $f ----"
+        grep -E '\]\[(ERROR|FATAL) *\]|^ERROR|Exception' "$f" | head -n 10 | cut -c1-400 >&2
+    fi
+    log "---- last 30 lines of $f ----"
+    tail -n 30 "$f" | cut -c1-400 >&2
+}
+
+# Start failed: show the log tail, stop a half-started node, exit non-zero.
+fail_start() {
+    show_log_tail
+    stop_node || true
+    die "$* (logs in ${ES_LOGS})"
 }
 
 cmd_start() {
+    SECONDS=0  # ES_START_TIMEOUT bounds the CLI start and the health wait together
     if healthy; then
         log "already running at ${ES_URL}"
         echo "ELASTICSEARCH_URL=${ES_URL}"
@@ -253,47 +575,49 @@ cmd_start() {
         ensure_java
         download
         unpack
+        install_shim
         mkdir -p "$ES_DATA" "$ES_LOGS" "$ES_TMP"
         if is_root; then
-            chown -R "$ES_USER:$ES_USER" "$ES_HOME" "$RUN_BASE/data" "$ES_LOGS" "$ES_TMP"
+            chown -R "$ES_USER:$ES_USER" "$ES_HOME" "$NODE_DIR"
             chown "$ES_USER:$ES_USER" "$RUN_BASE"
         fi
         : >"$CONSOLE_LOG"
         if is_root; then chown "$ES_USER:$ES_USER" "$CONSOLE_LOG"; fi
+        SECONDS=0
         log "starting Elasticsearch ${ES_VERSION} (java: ${JAVA_DIR}, heap: ${ES_JAVA_OPTS})"
         # -d: daemonize; the CLI returns once the node has started (or failed), the node
         # itself writes its pid to PID_FILE.
-        if ! (cd "$ES_HOME" && as_es_user env -i \
+        local rc=0
+        (cd "$ES_HOME" && as_es_user env -i \
                 PATH="/usr/local/bin:/usr/bin:/bin" HOME="$ES_TMP" LANG=C.UTF-8 \
                 ES_JAVA_HOME="$JAVA_DIR" ES_JAVA_OPTS="$ES_JAVA_OPTS" ES_TMPDIR="$ES_TMP" \
                 ES_PATH_CONF="${ES_HOME}/config" \
                 timeout "$ES_START_TIMEOUT" "${ES_HOME}/bin/elasticsearch" -d -p "$PID_FILE" \
                 -E discovery.type=single-node \
                 -E xpack.security.enabled=false \
+                -E xpack.ml.enabled=false \
                 -E network.host="$ES_HOST" \
                 -E http.port="$ES_PORT" \
-                -E cluster.name=haystack-local \
+                -E cluster.name="$ES_CLUSTER_NAME" \
                 -E node.name=local \
                 -E cluster.routing.allocation.disk.threshold_enabled=false \
                 -E path.data="$ES_DATA" \
                 -E path.logs="$ES_LOGS" \
-                </dev/null >>"$CONSOLE_LOG" 2>&1); then
-            show_log_tail
-            die "Elasticsearch ${ES_VERSION} failed to start (see above, logs in ${ES_LOGS})"
+                </dev/null >>"$CONSOLE_LOG" 2>&1) || rc=$?
+        if [ "$rc" -eq 124 ]; then
+            fail_start "Elasticsearch ${ES_VERSION} did not finish starting within ${ES_START_TIMEOUT}s"
+        elif [ "$rc" -ne 0 ]; then
+            fail_start "Elasticsearch ${ES_VERSION} failed to start (exit status ${rc})"
         fi
     fi
-    local waited=0
     until healthy; do
-        if [ "$waited" -ge "$ES_START_TIMEOUT" ]; then
-            show_log_tail
-            die "Elasticsearch did not report yellow/green health at ${ES_URL} within ${ES_START_TIMEOUT}s (logs in ${ES_LOGS})"
+        if [ "$SECONDS" -ge "$ES_START_TIMEOUT" ]; then
+            fail_start "Elasticsearch did not report yellow/green health at ${ES_URL} within ${ES_START_TIMEOUT}s"
         fi
-        if [ -s "$PID_FILE" ] && ! pid_alive; then
-            show_log_tail
-            die "Elasticsearch exited during startup (logs in ${ES_LOGS})"
+        if ! pid_alive; then
+            fail_start "Elasticsearch exited during startup"
         fi
         sleep 1
-        waited=$((waited + 1))
     done
     log "Elasticsearch ${ES_VERSION} is up at ${ES_URL} (pid $(cat "$PID_FILE" 2>/dev/null || echo '?'))"
     echo "ELASTICSEARCH_URL=${ES_URL}"
@@ -309,7 +633,12 @@ cmd_stop() {
         log "not running"
         return 0
     fi
+    stop_node
+}
+
+stop_node() {  # stop the node of PID_FILE, if alive; wait for it to exit
     local pid waited=0
+    pid_alive || { rm -f "$PID_FILE"; return 0; }
     pid="$(cat "$PID_FILE")"
     log "stopping Elasticsearch (pid ${pid})"
     kill -TERM "$pid" 2>/dev/null || true
