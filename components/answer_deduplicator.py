@@ -25,14 +25,15 @@ def source_span(answer: ExtractedAnswer) -> tuple[str, int, int] | None:
     """
     Places an answer in the coordinates of the file its passage was split from.
 
-    Uses the `source_id` and `split_idx_start` that Haystack's DocumentSplitter records on every passage, so the
-    same words seen in the overlapping region of two neighbouring passages land on the same span.
+    Uses the `split_idx_start` and the source file's id that Haystack's splitters record on every passage
+    (`source_id` from DocumentSplitter, `parent_id` from RecursiveDocumentSplitter), so the same words seen in the
+    overlapping region of two neighbouring passages land on the same span.
     Returns `None` for answers whose document carries no such information.
     """
     doc = answer.document
     if doc is None or answer.document_offset is None:
         return None
-    source = doc.meta.get("source_id")
+    source = doc.meta.get("source_id", doc.meta.get("parent_id"))
     offset = doc.meta.get("split_idx_start")
     if source is None or not isinstance(offset, int):
         return (doc.id, answer.document_offset.start, answer.document_offset.end)
@@ -59,7 +60,7 @@ class AnswerDeduplicator:
     1. spans of one passage that overlap (the reader reads long passages in overlapping windows, and nested
        spans such as "the river in Maine" / "river in Maine" are one answer),
     2. spans in the overlapping region of two neighbouring passages split from one file (located through the
-       `source_id` and `split_idx_start` that DocumentSplitter records),
+       `source_id` or `parent_id` and the `split_idx_start` that the splitters record),
     3. the same normalized answer text (SQuAD normalization) found in several documents.
 
     The kept answer lists every supporting document in `meta["supporting_documents"]` (id, offsets, score) and

@@ -114,3 +114,29 @@ def test_yaml_round_trip() -> None:
     assert isinstance(component, AnswerDeduplicator)
     assert (component.min_overlap, component.score_combination, component.top_k) == (0.3, "noisy_or", 4)
     assert loaded.dumps() == pipeline.dumps()
+
+
+@pytest.mark.parametrize("splitter_name", ["DocumentSplitter", "RecursiveDocumentSplitter"])
+def test_overlap_region_of_real_split_passages_merges(splitter_name: str) -> None:
+    """Passages from Haystack's own splitters, with overlap: the same words found in both neighbours are one answer."""
+    from haystack.components.preprocessors import DocumentSplitter, RecursiveDocumentSplitter
+
+    words = [f"w{i}" for i in range(60)]
+    source = Document(content=" ".join(words))
+    if splitter_name == "DocumentSplitter":
+        splitter = DocumentSplitter(split_by="word", split_length=30, split_overlap=10)
+    else:
+        splitter = RecursiveDocumentSplitter(split_length=30, split_overlap=10, split_unit="word", separators=[" "])
+    if hasattr(splitter, "warm_up"):
+        splitter.warm_up()
+    passages = splitter.run(documents=[source])["documents"]
+    first, second = passages[0], passages[1]
+    shared = next(w for w in words if f" {w} " in f" {first.content} " and f" {w} " in f" {second.content} ")
+    in_first = _answer(first, first.content.index(f"{shared} "), first.content.index(f"{shared} ") + len(shared), 0.6)
+    at = second.content.index(f"{shared} ")
+    in_second = _answer(second, at, at + len(shared), 0.7)
+    merged = AnswerDeduplicator(merge_same_text=False).run(answers=[in_first, in_second])["answers"]
+    assert len(merged) == 1 and merged[0].meta["support"] == 2
+    # an answer elsewhere in the second passage stays separate
+    other = _answer(second, len(second.content) - 3, len(second.content), 0.5)
+    assert len(AnswerDeduplicator(merge_same_text=False).run(answers=[in_first, other])["answers"]) == 2
