@@ -13,6 +13,9 @@ if [ -x scripts/elasticsearch.sh ] && [ "${EQA_SKIP_ELASTICSEARCH:-0}" != "1" ];
   if scripts/elasticsearch.sh start; then
     started_es=1
     export EQA_TEST_ELASTICSEARCH_URL="${EQA_TEST_ELASTICSEARCH_URL:-http://127.0.0.1:${ES_PORT:-9200}}"
+  elif [ -n "${CI:-}" ]; then
+    echo "error: Elasticsearch did not start (see above); CI needs it for the integration tests" >&2
+    exit 1
   else
     echo "warning: Elasticsearch did not start; its tests will be skipped" >&2
   fi
