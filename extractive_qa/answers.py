@@ -24,6 +24,7 @@ class Answer:
     context_start: int | None = None
     context_end: int | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    document_meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_no_answer(self) -> bool:
@@ -48,6 +49,7 @@ class Answer:
             context_start=answer.context_offset.start if answer.context_offset else None,
             context_end=answer.context_offset.end if answer.context_offset else None,
             meta=meta,
+            document_meta={k: v for k, v in doc_meta.items() if not k.startswith("_")},
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -52,7 +52,37 @@ def build_parser() -> argparse.ArgumentParser:
 
     count = commands.add_parser("count", help="print the number of passages in the store")
     _common(count)
+
+    serve = commands.add_parser(
+        "serve",
+        help="serve questions and indexing over HTTP (hayhooks, with deploy endpoints off when exposed)",
+        description="Serves POST /ask/run and POST /index/run; see docs/serving.md. Settings come from EQA_* "
+        "variables (EQA_API_KEY, EQA_EXPOSED, limits) and the options below.",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; others need a key)")
+    serve.add_argument("--port", type=int, default=1416, help="port (default 1416)")
+    _common(serve)
     return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """Runs the HTTP server with the command line's settings (passed on as EQA_* variables to the wrappers)."""
+    import os
+
+    from extractive_qa.server import serve
+
+    for name, value in (
+        ("EQA_MODEL", args.model),
+        ("EQA_STORE", args.store),
+        ("EQA_STORE_PATH", args.store_path),
+        ("EQA_ELASTICSEARCH_URL", args.elasticsearch_url),
+        ("EQA_ELASTICSEARCH_INDEX", args.elasticsearch_index),
+        ("EQA_PIPELINES_DIR", args.pipelines_dir),
+    ):
+        if value is not None:
+            os.environ[name] = str(value)
+    serve(host=args.host, port=args.port)
+    return 0
 
 
 def _answerer(args: argparse.Namespace) -> Any:
@@ -71,6 +101,8 @@ def _answerer(args: argparse.Namespace) -> Any:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "serve":
+        return _serve(args)
     qa = _answerer(args)
     if args.command == "index":
         if args.batch_size < 1:

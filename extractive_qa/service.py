@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from extractive_qa.indexing import IndexReport, delete_sources, index_files
 from extractive_qa.logs import quiet_libraries
 from extractive_qa.pipelines import load_pipeline
 from extractive_qa.settings import Settings
+from extractive_qa.text_indexing import index_texts
 
 
 def validate_question(question: Any, max_chars: int) -> str:
@@ -130,6 +131,24 @@ class QuestionAnswerer:
             )
         finally:
             if is_memory:
+                self._save()
+        return report
+
+    def index_texts(self, texts: Iterable[str | Mapping[str, Any]]) -> IndexReport:
+        """
+        Indexes texts given in memory (no files involved) with the indexing pipeline's components.
+
+        :param texts: Strings, or mappings with `content` and optionally `name` (identifies the text: indexing a
+            name again replaces its passages) and `meta` (metadata for every passage, usable in filters).
+        :returns: The report: `files_read` counts the texts indexed.
+        :raises InvalidText: When a text is empty or its metadata uses a key the pipeline sets; nothing is written.
+        """
+        store = _store_call(self.settings, lambda: self.document_store)
+        pipeline = self.indexing_pipeline
+        try:
+            report = _store_call(self.settings, lambda: index_texts(pipeline, texts))
+        finally:
+            if isinstance(store, InMemoryDocumentStore):
                 self._save()
         return report
 
