@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from extractive_qa.serving import UNAUTHORIZED_MESSAGE, ServeConfig, is_loopback, mark_guarded
+from extractive_qa.serving import API_KEY_HEADER, UNAUTHORIZED_MESSAGE, ServeConfig, is_loopback, mark_guarded
 from extractive_qa.settings import PROJECT_ROOT
 
 Scope = MutableMapping[str, Any]
@@ -197,10 +197,6 @@ def _shorten_logged_params(record: dict[str, Any]) -> None:
         record["extra"]["params"] = text
 
 
-def _keep_route(path: str, exposed_paths: frozenset[str] | set[str]) -> bool:
-    return path in exposed_paths or path.startswith("/status")
-
-
 def create_app(host: str | None = None, serving_dir: Path | None = None) -> Any:
     """
     Builds the guarded FastAPI app: hayhooks' app with the wrappers of `serving_dir` and `ServingGuard` in front.
@@ -231,12 +227,6 @@ def create_app(host: str | None = None, serving_dir: Path | None = None) -> Any:
         "Extractive question answering over your documents: POST a question to `/ask/run`, texts to `/index/run`."
         + (" Send the API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`." if config.api_key else "")
     )
-    guard = ServingGuard(app, config, names)  # only for its path rules below
-    if config.exposed:
-        # Hayhooks' other endpoints (deploy, undeploy, draw, OpenAI-compatible chat) are not served at all.
-        app.router.routes[:] = [
-            r for r in app.router.routes if _keep_route(getattr(r, "path", ""), guard.exposed_paths)
-        ]
 
     async def validation_error(_request: Any, error: RequestValidationError) -> JSONResponse:
         # FastAPI's default handler echoes the input; a 5 MB wrong value would come straight back.
@@ -252,31 +242,40 @@ def create_app(host: str | None = None, serving_dir: Path | None = None) -> Any:
 
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, not_found)
-    if config.api_key:
-        _document_key(app)
+    _narrow_openapi(app, config, names)
     app.add_middleware(ServingGuard, config=config, pipelines=names)
     app.state.serve_config = config
     return app
 
 
-def _document_key(app: Any) -> None:
-    """Adds the API key to the OpenAPI description, so the docs page can send it."""
+def _narrow_openapi(app: Any, config: ServeConfig, pipelines: list[str]) -> None:
+    """
+    Describes what the server really serves: an exposed server's schema lists only the endpoints it answers, and
+    with a key every endpoint that needs it says so (the docs page can then send it).
+    """
     from fastapi import FastAPI
+
+    exposed_paths = OPEN_PATHS | {f"/{name}/run" for name in pipelines}
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
         schema = FastAPI.openapi(app)
-        components = schema.setdefault("components", {})
-        components["securitySchemes"] = {
-            "bearer": {"type": "http", "scheme": "bearer", "description": "EQA_API_KEY"},
-            "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "EQA_API_KEY"},
-        }
-        for path, operations in schema.get("paths", {}).items():
-            if path in OPEN_PATHS or path.startswith("/status"):
-                continue
-            for operation in operations.values():
-                operation["security"] = [{"bearer": []}, {"apiKey": []}]
+        paths = schema.get("paths", {})
+        if config.exposed:
+            schema["paths"] = paths = {
+                path: item for path, item in paths.items() if path in exposed_paths or path.startswith("/status/")
+            }
+        if config.api_key:
+            schema.setdefault("components", {})["securitySchemes"] = {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "EQA_API_KEY"},
+                "apiKey": {"type": "apiKey", "in": "header", "name": API_KEY_HEADER, "description": "EQA_API_KEY"},
+            }
+            for path, operations in paths.items():
+                if path in OPEN_PATHS or path.startswith("/status/"):
+                    continue
+                for operation in operations.values():
+                    operation["security"] = [{"bearer": []}, {"apiKey": []}]
         app.openapi_schema = schema
         return schema
 

@@ -283,8 +283,9 @@ def ensure_safe_to_serve(config: ServeConfig) -> None:
     :raises UnsafeToServe: In that case, with what to run instead.
     """
     if config.exposed and not is_guarded():
+        reason = "EQA_EXPOSED=1" if is_loopback(config.host) else f"bound to {config.host!r}"
         raise UnsafeToServe(
-            f"refusing to serve on {config.host!r} with a plain 'hayhooks run': it would expose hayhooks' "
+            f"refusing to serve an exposed server ({reason}) with a plain 'hayhooks run': it would expose hayhooks' "
             "unauthenticated deploy endpoints. Run 'extractive-qa serve --host ADDRESS' (with EQA_API_KEY set), "
             "or bind 127.0.0.1."
         )

@@ -60,7 +60,9 @@ def as_text(given: str | Mapping[str, Any], position: int, field: str = "texts")
         raise InvalidText(f"{where}.content must be text, got {type(content).__name__}")
     if not content.strip():
         raise InvalidText(f"{where}.content is empty")
-    meta = given.get("meta") or {}
+    meta = given.get("meta")
+    if meta is None:
+        meta = {}
     if not isinstance(meta, Mapping):
         raise InvalidText(f"{where}.meta must be an object, got {type(meta).__name__}")
     for key in meta:
