@@ -310,6 +310,14 @@ class ServedApplication:
                 raise InvalidText("documents is empty: send at least one text")
             texts = [d.model_dump(exclude_none=True) if isinstance(d, BaseModel) else d for d in documents]
             names = [as_text(text, position, "documents").name for position, text in enumerate(texts)]
+            for position, name in enumerate(names):
+                if name in names[:position]:
+                    first = names.index(name)
+                    raise InvalidField(
+                        "documents",
+                        f"documents[{first}] and documents[{position}] have the same name {name!r}; "
+                        "names must be unique",
+                    )
             started = time.perf_counter()
             with self.gate.slot(), self.store_lock.write():
                 report = self.qa.index_texts(texts)
