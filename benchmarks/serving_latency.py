@@ -130,7 +130,6 @@ def main() -> None:
         EQA_STORE_PATH=str(store),
         HF_HUB_OFFLINE=os.environ.get("HF_HUB_OFFLINE", "1" if model and Path(model).exists() else "0"),
         XDG_CACHE_HOME=str(work / "cache"),
-        HAYHOOKS_LOG_LEVEL="WARNING",  # per-request log lines are not what is measured
     )
     if model:
         env["EQA_MODEL"] = model

@@ -57,7 +57,8 @@ def server_env(tmp: Path, model: Path, store_path: Path, **extra: str) -> dict[s
 
 def hayhooks_command(port: int) -> list[str]:
     """The stock hayhooks way: `hayhooks run --pipelines-dir serving`, on loopback."""
-    return [sys.executable, "-m", "hayhooks", "run", "--pipelines-dir", str(SERVING_DIR), "--port", str(port)]
+    launcher = "import sys; from hayhooks.cli import hayhooks_cli; sys.argv[0] = 'hayhooks'; sys.exit(hayhooks_cli())"
+    return [sys.executable, "-c", launcher, "run", "--pipelines-dir", str(SERVING_DIR), "--port", str(port)]
 
 
 def serve_command(port: int, host: str = "127.0.0.1") -> list[str]:
