@@ -347,7 +347,10 @@ def served_application() -> ServedApplication:
     global _application
     with _application_lock:
         if _application is None:
-            config = ServeConfig.from_env()
+            try:
+                config = ServeConfig.from_env()
+            except QAError as error:
+                raise SystemExit(f"extractive-qa cannot start: {error}") from error
             ensure_safe_to_serve(config)
             if not is_guarded():
                 from hayhooks import log

@@ -86,6 +86,9 @@ class ServingGuard:
 
     def _refusal(self, scope: Scope) -> tuple[int, str, dict[str, str]] | None:
         path: str = scope.get("path", "")
+        root_path: str = scope.get("root_path", "")
+        if root_path and path.startswith(root_path):  # behind a proxy that mounts the app under a prefix
+            path = path[len(root_path) :] or "/"
         method: str = scope.get("method", "GET")
         exposed = self.config.exposed
         if not exposed and not _from_loopback(scope):

@@ -205,6 +205,8 @@ def test_loopback_developer_server_needs_no_key(shared_model: Path, tmp_path: Pa
     port = free_port()
     server = start(serve_command(port), server_env(tmp_path, shared_model, store), tmp_path / "server.log", port)
     try:
+        early = requests.post(f"{server.url}/ask/run", json={"question": "Where does the server run?"}, timeout=60)
+        assert early.status_code == 409 and "no documents are indexed" in early.json()["detail"]
         indexed = requests.post(
             f"{server.url}/index/run",
             json={"documents": [{"name": "dev.txt", "content": "The developer server runs in Ostrava."}]},

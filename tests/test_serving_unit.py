@@ -298,3 +298,41 @@ def test_as_text_names_a_text_by_its_content() -> None:
     assert as_text("same", 0).name == as_text({"content": "same"}, 1).name
     assert as_text("same", 0).name != as_text("other", 0).name
     assert as_text({"content": "x", "name": " n.txt "}, 0).name == "n.txt"
+
+
+# ---- the application object the wrappers call: checks that come before any model work ---------------------------
+
+
+def _http_error(call: Any) -> Any:
+    from fastapi import HTTPException
+
+    with pytest.raises(HTTPException) as caught:
+        call()
+    return caught.value
+
+
+def test_served_application_checks_the_key_itself(tmp_path: Path) -> None:
+    """The wrappers enforce EQA_API_KEY too, so it holds under a plain `hayhooks run` (no model is loaded here)."""
+    from extractive_qa.http_api import ServedApplication
+
+    application = ServedApplication(Settings(store_path=tmp_path / "s.json"), ServeConfig(api_key=KEY))
+    error = _http_error(lambda: application.ask("Who?", headers={}))
+    assert error.status_code == 401 and error.headers["WWW-Authenticate"] == "Bearer"
+    error = _http_error(lambda: application.index(["text"], headers={"x-api-key": "wrong" * 5}))
+    assert error.status_code == 401
+    assert application.qa._query is None  # refused before the model was touched
+
+
+def test_served_application_validates_before_working(tmp_path: Path) -> None:
+    from extractive_qa.http_api import ServedApplication
+
+    application = ServedApplication(Settings(store_path=tmp_path / "s.json"), ServeConfig(max_documents=2))
+    error = _http_error(lambda: application.ask("   "))
+    assert error.status_code == 422 and error.detail[0]["loc"] == ["body", "question"]
+    error = _http_error(lambda: application.ask("Who?", threshold=float("inf")))
+    assert error.status_code == 422 and error.detail[0]["loc"] == ["body", "threshold"]
+    error = _http_error(lambda: application.index(["a", "b", "c"]))
+    assert error.status_code == 413 and "the limit is 2" in error.detail[0]["msg"]
+    error = _http_error(lambda: application.index([{"name": "x", "content": "a"}, {"name": "x", "content": "b"}]))
+    assert error.status_code == 422 and "documents[0] and documents[1]" in error.detail[0]["msg"]
+    assert application.qa._query is None and application.qa.count_documents() == 0
