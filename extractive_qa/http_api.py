@@ -290,8 +290,14 @@ class ServedApplication:
                 )
         return AskResult.model_validate(_finite(result.to_dict()))
 
-    def index(self, documents: list[TextDocument | str], *, headers: Mapping[str, str] | None = None) -> IndexResult:
-        """Indexes texts given in the request; raises FastAPI's `HTTPException` for every problem."""
+    def index(
+        self, documents: list[TextDocument | Mapping[str, Any] | str], *, headers: Mapping[str, str] | None = None
+    ) -> IndexResult:
+        """
+        Indexes texts given in the request; raises FastAPI's `HTTPException` for every problem.
+
+        :param documents: Texts as models, dictionaries (what hayhooks passes after validation) or strings.
+        """
         from fastapi import HTTPException
 
         with http_errors("documents"):
