@@ -89,8 +89,8 @@ class TextDocument(BaseModel):
         default_factory=dict,
         description=(
             "Metadata stored with every passage of the text, usable in filters as `meta.<key>`. Keys starting with "
-            "`_` and the keys the pipeline sets (file_path, file_name, source_id, split_id, split_idx_start, "
-            "page_number, encoding) are refused."
+            "`_` and the keys the pipeline sets (file_path, file_name, source_id, parent_id, split_id, "
+            "split_idx_start, page_number, encoding) are refused."
         ),
         examples=[{"topic": "travel"}],
     )

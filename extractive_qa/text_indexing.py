@@ -16,7 +16,7 @@ from extractive_qa.indexing import IndexReport, _remove_stale, _writer_store
 
 # Metadata the indexing pipeline sets itself; a text's own metadata may not use these keys.
 RESERVED_META_KEYS = frozenset(
-    {"file_path", "file_name", "source_id", "split_id", "split_idx_start", "page_number", "encoding"}
+    {"file_path", "file_name", "source_id", "parent_id", "split_id", "split_idx_start", "page_number", "encoding"}
 )
 
 

@@ -15,7 +15,10 @@ from typing import Any
 
 import pytest
 import requests
-from serving_support import (
+
+from components.answer_deduplicator import normalize_answer
+
+from .serving_support import (
     DATA_DIR,
     KNOWN_QUESTIONS,
     Server,
@@ -26,8 +29,6 @@ from serving_support import (
     server_env,
     start,
 )
-
-from components.answer_deduplicator import normalize_answer
 
 pytestmark = [pytest.mark.server, pytest.mark.model, pytest.mark.timeout(600)]
 

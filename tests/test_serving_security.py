@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 import requests
-from serving_support import (
+
+from .serving_support import (
     SERVING_DIR,
     Server,
     deploy_files_payload,
