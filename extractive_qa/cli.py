@@ -52,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     count = commands.add_parser("count", help="print the number of passages in the store")
     _common(count)
+
+    # ---- evaluation: `eval FILE`, `tune-threshold FILE` (extractive_qa/evaluation/cli.py) ----
+    from extractive_qa.evaluation.cli import add_evaluation_commands
+
+    add_evaluation_commands(commands, _common)
     return parser
 
 
@@ -71,6 +76,10 @@ def _answerer(args: argparse.Namespace) -> Any:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from extractive_qa.evaluation.cli import EVALUATION_COMMANDS, run_evaluation_command
+
+    if args.command in EVALUATION_COMMANDS:
+        return run_evaluation_command(args)
     qa = _answerer(args)
     if args.command == "index":
         if args.batch_size < 1:
