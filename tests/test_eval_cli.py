@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -235,11 +236,17 @@ def test_records_match_the_question_answerer(shared_model: Path, heldout_dataset
         assert (real[0].text if real else "") == top
 
 
+@pytest.fixture(scope="module")
+def records_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder of evaluation records shared by the tuning tests (the model reads each question once)."""
+    return tmp_path_factory.mktemp("records")
+
+
 @pytest.mark.model
 def test_tune_threshold_writes_a_yaml_that_reproduces_its_figure(
-    capsys: pytest.CaptureFixture[str], shared_model: Path, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], shared_model: Path, tmp_path: Path, records_dir: Path
 ) -> None:
-    runs = tmp_path / "runs"
+    runs = records_dir
     tuned = tmp_path / "tuned.yml"
     common = ["--model", str(shared_model), "--limit", "120", "--no-progress"]
     code, out, err = _run(
@@ -277,6 +284,60 @@ def test_tune_threshold_writes_a_yaml_that_reproduces_its_figure(
     assert report["ours"]["signal"] == "calibrated"
     assert report["ours"]["f1"] == pytest.approx(result["f1"])
     assert report["ours"]["exact"] == pytest.approx(result["exact"])
+
+
+@pytest.mark.model
+def test_tuning_in_place_is_what_the_application_then_uses(
+    capsys: pytest.CaptureFixture[str], shared_model: Path, tmp_path: Path, records_dir: Path
+) -> None:
+    from extractive_qa import QuestionAnswerer, Settings
+
+    pipelines = tmp_path / "pipelines"
+    shutil.copytree(ROOT / "pipelines", pipelines)
+    common = ["--model", str(shared_model), "--limit", "120", "--no-progress", "--pipelines-dir", str(pipelines)]
+    code, out, err = _run(
+        capsys, "tune-threshold", str(HELDOUT), *common, "--signal", "calibrated", "--eval-dir", str(records_dir)
+    )
+    assert code == 0, err
+    assert f"wrote {pipelines / 'query.yml'}" in out
+    qa = QuestionAnswerer(Settings(model=str(shared_model), pipelines_dir=pipelines, store_path=tmp_path / "s.json"))
+    decision = qa.query_pipeline.get_component("threshold")
+    assert decision.signal == "calibrated" and decision.calibration is not None
+    qa.index([ROOT / "data" / "Southern California.txt"])
+    asked = qa.ask("What is Southern California often abbreviated as?")
+    no_answer = next(a for a in asked.answers if a.text is None)
+    assert no_answer.meta["signal"] == "calibrated" and no_answer.meta["threshold"] == decision.threshold
+    assert all("answerable_probability" in a.meta for a in asked.answers if a.text is not None)
+    given = qa.answer("Where do I live?", "My name is Wolfgang and I live in Berlin.")
+    assert all("answerable_probability" in a.meta for a in given.answers if a.text is not None)
+
+
+@pytest.mark.model
+def test_eval_on_half_of_the_articles(
+    capsys: pytest.CaptureFixture[str], shared_model: Path, heldout_dataset, records_dir: Path
+) -> None:
+    code, out, err = _run(
+        capsys,
+        "eval",
+        str(HELDOUT),
+        "--model",
+        str(shared_model),
+        "--articles",
+        "odd",
+        "--limit",
+        "8",
+        "--output",
+        str(records_dir),
+        "--no-progress",
+        "--json",
+    )
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["articles"] == "odd" and report["questions"] == 8
+    predictions = json.loads((records_dir / "predictions.json").read_text(encoding="utf-8"))
+    odd_titles = {q.title for q in heldout_dataset.half("odd").questions}
+    by_id = {q.id: q for q in heldout_dataset.questions}
+    assert len(predictions) == 8 and all(by_id[i].title in odd_titles for i in predictions)
 
 
 @pytest.mark.model

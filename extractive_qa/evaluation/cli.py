@@ -32,6 +32,11 @@ def _shared(parser: argparse.ArgumentParser) -> None:
         "paragraphs are indexed and each question goes through retrieval first (default reader)",
     )
     parser.add_argument("--limit", type=int, help="only the first N questions of the file")
+    parser.add_argument(
+        "--articles",
+        choices=("even", "odd"),
+        help="only the articles at even / odd positions of the sorted titles (for cross-split tuning and scoring)",
+    )
     parser.add_argument("--batch-size", type=int, default=32, help="questions per pass through the model (default 32)")
     parser.add_argument("--retriever-top-k", type=int, help="open mode: passages retrieved per question")
     parser.add_argument("--pipeline", help="the query pipeline YAML (default: the configured pipelines folder's)")
@@ -160,6 +165,8 @@ def format_report(report: dict[str, Any]) -> str:
         "calibrated": f"calibrated p >= {ours['threshold']:g}",
     }.get(ours["signal"], ours["signal"])
     limited = f" (first {report['questions']} of {report['questions_in_file']})" if report.get("limit") else ""
+    if report.get("articles"):
+        limited += f" (the articles at {report['articles']} title positions)"
     lines = [
         f"{report['file']}: {report['questions']} questions{limited}, {report['mode']} mode, model {report['model']}",
         f"{'':<38} {'EM':>6} {'F1':>6}   {'HasEM':>6} {'HasF1':>6}   {'NoAns':>6}   best F1 (at threshold)",
@@ -185,6 +192,7 @@ def _eval(args: argparse.Namespace) -> int:
         args.file,
         output,
         limit=args.limit,
+        articles=args.articles,
         compare_stock=args.compare_stock,
         restart=args.restart,
         threshold=args.threshold,
@@ -216,8 +224,12 @@ def _tune(args: argparse.Namespace) -> int:
 
     evaluation = _evaluation(args)
     dataset = load_squad(args.file)
+    if args.articles is not None:
+        dataset = dataset.half(args.articles)
     if args.limit is not None:
         dataset = dataset.head(args.limit)
+    if args.mode == "open":
+        evaluation.use_collection(dataset)
     if not any(not q.has_answer for q in dataset.questions):
         raise QAError(f"{args.file} has no unanswerable questions: tuning the no-answer threshold needs SQuAD 2.0 data")
     current = evaluation.threshold_component()

@@ -482,6 +482,7 @@ class Evaluation:
         output_dir: str | Path,
         *,
         limit: int | None = None,
+        articles: str | None = None,
         compare_stock: bool = False,
         restart: bool = False,
         threshold: float | None = None,
@@ -492,7 +493,9 @@ class Evaluation:
         :param file: A SQuAD v1.1 or v2.0 JSON file.
         :param output_dir: Where `records.jsonl` (resumable), `predictions.json`, `na_probs.json` and `report.json`
             go (and `stock-records.jsonl`, `stock-predictions.json` with `compare_stock`).
-        :param limit: Only the first `limit` questions of the file.
+        :param limit: Only the first `limit` questions (of the selected articles).
+        :param articles: `"even"` or `"odd"`: only the articles at even / odd positions of the sorted titles
+            (open mode still indexes every paragraph of the file).
         :param compare_stock: Also run Haystack's stock `ExtractiveReader` and report its figures.
         :param restart: Discard earlier results in `output_dir` instead of resuming them.
         :param threshold: Overrides the pipeline's no-answer threshold for scoring.
@@ -502,6 +505,8 @@ class Evaluation:
             raise EvaluationError(f"--limit must be at least 1, got {limit}")
         dataset = load_squad(file)
         total_in_file = len(dataset)
+        if articles is not None:
+            dataset = dataset.half(articles)
         if limit is not None:
             dataset = dataset.head(limit)
         if self.mode == "open":
@@ -520,6 +525,7 @@ class Evaluation:
                 "version": dataset.version,
                 "questions_in_file": total_in_file,
                 "limit": limit,
+                "articles": articles,
                 "pipeline": str(self.yaml_path),
             }
         )

@@ -142,6 +142,17 @@ class SquadDataset:
         """The first `limit` questions."""
         return self._with(self.questions[:limit])
 
+    def half(self, which: str) -> SquadDataset:
+        """
+        The articles at `"even"` or `"odd"` positions of the sorted titles (0, 2, 4, ... or 1, 3, 5, ...).
+
+        :raises InvalidDataset: For another value of `which`.
+        """
+        if which not in ("even", "odd"):
+            raise InvalidDataset(f"articles must be 'even' or 'odd', got {which!r}")
+        titles = sorted(set(self.titles) or {q.title for q in self.questions})
+        return self.by_titles(set(titles[0 if which == "even" else 1 :: 2]))
+
     def by_titles(self, titles: set[str]) -> SquadDataset:
         """The questions of the articles with these titles."""
         return self._with([q for q in self.questions if q.title in titles], [t for t in self.titles if t in titles])

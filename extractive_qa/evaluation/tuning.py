@@ -349,8 +349,7 @@ def score_decision(
 
 def halves(dataset: SquadDataset) -> tuple[SquadDataset, SquadDataset]:
     """The articles at even / odd positions of the sorted titles (the SCORES.md split)."""
-    titles = sorted(set(dataset.titles) or {q.title for q in dataset.questions})
-    return dataset.by_titles(set(titles[0::2])), dataset.by_titles(set(titles[1::2]))
+    return dataset.half("even"), dataset.half("odd")
 
 
 def cross_split(
