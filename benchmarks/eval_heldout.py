@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from extractive_qa.evaluation.runner import Evaluation, RecordFile, stock_report  # noqa: E402
 from extractive_qa.evaluation.squad_metric import SquadDataset, evaluate, find_best_threshold, load_squad  # noqa: E402
-from extractive_qa.evaluation.tuning import DEFAULT_FEATURES, cross_split, halves  # noqa: E402
+from extractive_qa.evaluation.tuning import DEFAULT_FEATURES, cross_split, halves, pipeline_predictions  # noqa: E402
 from extractive_qa.settings import Settings  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
@@ -87,8 +87,16 @@ def run_mode(
     result: dict[str, Any] = {"report": report, "rules": {}}
     for signal in ("null_score_diff", "score", "calibrated"):
         result["rules"][signal] = cross_split(dataset, records, signal, DEFAULT_FEATURES)
+    answerable = dataset.subset([q.id for q in dataset.questions if q.has_answer])
+    _, tops, _ = pipeline_predictions(answerable, records, evaluation.threshold_component(), 0.0)
+    result["top_answer_hasans_f1"] = {
+        "ours": evaluate(answerable, {q.id: t for q, t in zip(answerable.questions, tops, strict=True)})["f1"]
+    }
     if token_types:
         stock_rows = RecordFile(output / "stock-records.jsonl", evaluation.stock_fingerprint()).records
+        result["top_answer_hasans_f1"]["stock"] = evaluate(
+            answerable, {q.id: stock_rows[q.id]["top_text"] for q in answerable.questions}
+        )["f1"]
         result["stock_cross_split"] = stock_cross_split(dataset, stock_rows)
         result["stock"] = stock_report(
             dataset, RecordFile(output / "stock-records.jsonl", evaluation.stock_fingerprint())
@@ -164,7 +172,11 @@ def markdown(results: dict[str, Any], command: str) -> str:
             tuned = ", ".join(f"{r['direction']}: {r['tuned']['threshold']:.4g}" for r in rule["runs"])
             lines.append(_line(names[signal], rule["pooled"], rule["average_f1"], tuned))
         seconds = report["seconds"]
+        top = result["top_answer_hasans_f1"]
         lines += [
+            "",
+            f"Top answer alone (never abstaining), F1 on the answerable questions: ours {top['ours']:.2f}, "
+            f"stock {top.get('stock', 0):.2f}.",
             "",
             f"Model time over the file: ours {seconds['ours']:.0f} s, stock {seconds.get('stock', 0):.0f} s "
             "(2-core CPU shared with other jobs; compare with care).",
@@ -182,10 +194,11 @@ def markdown(results: dict[str, Any], command: str) -> str:
             "|---|---|---|---|---|---|---|---|",
             _line("no token type ids, null_score_diff ≤ 0", result["report"]["ours"]),
         ]
+        top_f1 = result["top_answer_hasans_f1"]["ours"]
         for signal, rule in result["rules"].items():
             tuned = ", ".join(f"{r['direction']}: {r['tuned']['threshold']:.4g}" for r in rule["runs"])
             lines.append(_line(f"no token type ids, {signal} (cross-split)", rule["pooled"], rule["average_f1"], tuned))
-        lines.append("")
+        lines += ["", f"Top answer alone, F1 on the answerable questions, without token type ids: {top_f1:.2f}.", ""]
     lines += ["## Yardsticks (SCORES.md, reader mode, F1)", ""]
     lines += [f"- {name}: {value:.2f}" for name, value in YARDSTICKS.items()]
     calibrated = results["modes"].get("reader", {}).get("rules", {}).get("calibrated")

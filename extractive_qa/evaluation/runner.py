@@ -518,7 +518,8 @@ class Evaluation:
         fingerprint = self.fingerprint()
         records = RecordFile(output / "records.jsonl", fingerprint, restart=restart)
         seconds = self.predict(dataset, records)
-        report = self.report(dataset, records, decision, threshold=threshold)
+        decided = self.decide(dataset, records, decision, threshold)
+        report = self.report(dataset, records, decision, threshold=threshold, decided=decided)
         report.update(
             {
                 "file": str(Path(file)),
@@ -531,7 +532,9 @@ class Evaluation:
         )
         report["seconds"] = {"ours": round(sum(records.records[q.id]["seconds"] for q in dataset.questions), 2)}
         report["seconds_this_run"] = {"ours": round(seconds, 2)}
-        self._write_predictions(output, dataset, records, decision, threshold)
+        ids = [q.id for q in dataset.questions]
+        _write_json(output / "predictions.json", dict(zip(ids, decided[0], strict=True)))
+        _write_json(output / "na_probs.json", dict(zip(ids, decided[2], strict=True)))
         if compare_stock:
             stock_records = RecordFile(output / "stock-records.jsonl", self.stock_fingerprint(), restart=restart)
             stock_seconds = self.predict_stock(dataset, stock_records)
@@ -547,19 +550,28 @@ class Evaluation:
         _write_json(output / "report.json", report)
         return report
 
+    @staticmethod
+    def decide(
+        dataset: SquadDataset, records: RecordFile, decision: Any, threshold: float | None = None
+    ) -> tuple[list[str], list[str], list[float]]:
+        """The pipeline's predictions, top answers and no-answer probabilities (`tuning.pipeline_predictions`)."""
+        from extractive_qa.evaluation.tuning import pipeline_predictions
+
+        chosen = decision.threshold if threshold is None else float(threshold)
+        return pipeline_predictions(dataset, records.records, decision, chosen)
+
     def report(
         self,
         dataset: SquadDataset,
         records: RecordFile,
         decision: Any,
         threshold: float | None = None,
+        decided: tuple[list[str], list[str], list[float]] | None = None,
     ) -> dict[str, Any]:
         """The metric report of the stored records under a no-answer decision (`NoAnswerThreshold`)."""
-        from extractive_qa.evaluation.tuning import pipeline_predictions
-
         chosen = decision.threshold if threshold is None else float(threshold)
         rows = [records.records[q.id] for q in dataset.questions]
-        predictions, top_texts, na_probs = pipeline_predictions(dataset, records.records, decision, chosen)
+        predictions, top_texts, na_probs = decided or self.decide(dataset, records, decision, threshold)
         ids = [q.id for q in dataset.questions]
         ours = evaluate(dataset, dict(zip(ids, predictions, strict=True)))
         best = evaluate(dataset, dict(zip(ids, top_texts, strict=True)), dict(zip(ids, na_probs, strict=True)))
@@ -583,22 +595,6 @@ class Evaluation:
             report["retrieval"] = retrieval_recall(dataset, rows)
             report["settings"]["retriever_top_k"] = self.fingerprint()["retriever"]["init_parameters"].get("top_k")
         return report
-
-    def _write_predictions(
-        self,
-        output: Path,
-        dataset: SquadDataset,
-        records: RecordFile,
-        decision: Any,
-        threshold: float | None,
-    ) -> None:
-        from extractive_qa.evaluation.tuning import pipeline_predictions
-
-        chosen = decision.threshold if threshold is None else float(threshold)
-        predictions, _, na_probs = pipeline_predictions(dataset, records.records, decision, chosen)
-        ids = [q.id for q in dataset.questions]
-        _write_json(output / "predictions.json", dict(zip(ids, predictions, strict=True)))
-        _write_json(output / "na_probs.json", dict(zip(ids, na_probs, strict=True)))
 
 
 def decision_threshold(signal: str, na_threshold: float) -> float:
