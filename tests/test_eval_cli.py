@@ -9,10 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import HELDOUT, ROOT
 
 from extractive_qa.cli import main
 from extractive_qa.evaluation.squad_metric import evaluate, load_squad
+
+from .conftest import HELDOUT, ROOT
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

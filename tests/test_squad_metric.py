@@ -8,7 +8,6 @@ import random
 from pathlib import Path
 
 import pytest
-from conftest import SHARED, SQUAD2_DEV
 
 from extractive_qa.evaluation.squad_metric import (
     InvalidDataset,
@@ -23,6 +22,8 @@ from extractive_qa.evaluation.squad_metric import (
     parse_squad,
     raw_scores,
 )
+
+from .conftest import SHARED, SQUAD2_DEV
 
 SQUAD1_DEV = SHARED / "data" / "squad1" / "dev-v1.1.json"
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from conftest import PIPELINES_DIR
 
 from components.no_answer_threshold import NoAnswerThreshold
 from extractive_qa.evaluation.squad_metric import SquadDataset, SquadQuestion
@@ -27,6 +26,8 @@ from extractive_qa.evaluation.tuning import (
     write_tuned_yaml,
 )
 from extractive_qa.pipelines import build_pipeline
+
+from .conftest import PIPELINES_DIR
 
 # ---- the sweep ----------------------------------------------------------------------------------------------------
 
