@@ -312,6 +312,17 @@ def test_tuning_in_place_is_what_the_application_then_uses(
     given = qa.answer("Where do I live?", "My name is Wolfgang and I live in Berlin.")
     assert all("answerable_probability" in a.meta for a in given.answers if a.text is not None)
 
+    # the live pipeline decides as the tuning assumed from the stored records (features rebuilt identically)
+    from extractive_qa.evaluation.runner import load_records
+    from extractive_qa.evaluation.tuning import pipeline_predictions
+
+    subset = load_squad(HELDOUT).head(25)
+    records = {r["id"]: r for r in load_records(records_dir / "records.jsonl")}
+    predictions, _, _ = pipeline_predictions(subset, records, decision, decision.threshold)
+    live = [qa.answer(q.question, q.context) for q in subset.questions]
+    assert [r.best.text if r.best else "" for r in live] == predictions
+    assert "" in predictions and any(predictions)  # some abstentions and some answers
+
 
 @pytest.mark.model
 def test_eval_on_half_of_the_articles(
