@@ -185,9 +185,8 @@ def sweep(found: list[Outcome]) -> SweepResult:
             total_f1 += events[position][1]
             total_exact += events[position][2]
             position += 1
-        if (total_f1, total_exact) > (best_total + 1e-9, best_exact) or (
-            abs(total_f1 - best_total) <= 1e-9 and total_exact > best_exact
-        ):
+        better = total_f1 > best_total + 1e-9
+        if better or (abs(total_f1 - best_total) <= 1e-9 and total_exact > best_exact):
             following = events[position][0] if position < len(events) else key + 2.0
             best_total, best_exact, best_key = total_f1, total_exact, (key + following) / 2.0
     count = len(found)
