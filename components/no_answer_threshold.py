@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Any, Literal
 
 from haystack import ExtractedAnswer, component, default_from_dict, default_to_dict
 
-Signal = Literal["null_score_diff", "score"]
+from components.answerability_features import FEATURES as ANSWERABILITY_FEATURES
+from components.answerability_features import compute_features
+
+Signal = Literal["null_score_diff", "score", "calibrated"]
+SIGNALS: tuple[str, ...] = ("null_score_diff", "score", "calibrated")
 
 
 @component
@@ -17,16 +22,22 @@ class NoAnswerThreshold:
 
     An answer *passes* when its evidence clears the threshold; the answers that pass come first in descending
     score order, then the no-answer entry (`data=None`), then the answers that did not pass. So the first answer
-    is either a real answer or the no-answer entry, which is the decision. Two signals are supported:
+    is either a real answer or the no-answer entry, which is the decision. Three signals are supported:
 
     - `"null_score_diff"` (default, the SQuAD 2.0 rule): an answer passes when its window's null logit minus its
       span logit (`answer.meta["null_score_diff"]`, reported by `ExtractiveQAReader`) is at most `threshold`.
       0 is the textbook value; larger values abstain less.
     - `"score"`: an answer passes when its score is at least `threshold` (works with any reader, Haystack's
       stock `ExtractiveReader` included).
+    - `"calibrated"`: a small logistic answerability model, `p = sigmoid(intercept + sum(weight * feature))`,
+      over features of the answer, the reader's no-answer evidence and the question's words (see
+      `components.answerability_features.FEATURES`); an answer
+      passes when `p` is at least `threshold`. The coefficients are the `calibration` init parameter
+      (`{"intercept": float, "weights": {feature: float}}`), fitted on labelled data by
+      `extractive-qa tune-threshold --signal calibrated`, which writes them into the pipeline YAML.
 
     The no-answer entry keeps the reader's score; its `meta` records the decision (`"answerable"`), the signal
-    and the threshold.
+    and the threshold. With `"calibrated"`, every answer's `meta["answerable_probability"]` holds its `p`.
 
     Usage example:
     ```python
@@ -42,17 +53,48 @@ class NoAnswerThreshold:
     ```
     """
 
-    def __init__(self, threshold: float = 0.0, signal: Signal = "null_score_diff") -> None:
+    def __init__(
+        self,
+        threshold: float = 0.0,
+        signal: Signal = "null_score_diff",
+        calibration: dict[str, Any] | None = None,
+    ) -> None:
         """
         Creates a NoAnswerThreshold.
 
         :param threshold: The decision threshold for `signal` (tune it with `extractive-qa tune-threshold`).
-        :param signal: `"null_score_diff"` or `"score"`, see the class description.
+        :param signal: `"null_score_diff"`, `"score"` or `"calibrated"`, see the class description.
+        :param calibration: For `signal="calibrated"`: `{"intercept": float, "weights": {feature: float}}`, the
+            answerability model's coefficients (features: the keys of `ANSWERABILITY_FEATURES`).
         """
-        if signal not in ("null_score_diff", "score"):
-            raise ValueError(f"signal must be 'null_score_diff' or 'score', got {signal!r}")
+        if signal not in SIGNALS:
+            raise ValueError(f"signal must be one of {', '.join(map(repr, SIGNALS))}, got {signal!r}")
+        if signal == "calibrated" and calibration is None:
+            raise ValueError(
+                "signal 'calibrated' needs calibration coefficients; fit them with "
+                "`extractive-qa tune-threshold FILE --signal calibrated`"
+            )
         self.threshold = float(threshold)
         self.signal = signal
+        self.calibration = self._check_calibration(calibration) if calibration is not None else None
+
+    @staticmethod
+    def _check_calibration(calibration: dict[str, Any]) -> dict[str, Any]:
+        if not isinstance(calibration, dict) or not isinstance(calibration.get("weights"), dict):
+            raise ValueError("calibration must be a mapping with 'intercept' and 'weights' (feature: weight)")
+        unknown = sorted(set(calibration["weights"]) - set(ANSWERABILITY_FEATURES))
+        if unknown:
+            raise ValueError(
+                f"unknown calibration feature(s) {', '.join(unknown)}; known: {', '.join(ANSWERABILITY_FEATURES)}"
+            )
+        try:
+            intercept = float(calibration.get("intercept", 0.0))
+            weights = {str(k): float(v) for k, v in calibration["weights"].items()}
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"calibration coefficients must be numbers: {error}") from error
+        if not all(math.isfinite(v) for v in [intercept, *weights.values()]):
+            raise ValueError("calibration coefficients must be finite numbers")
+        return {"intercept": intercept, "weights": weights}
 
     def to_dict(self) -> dict[str, Any]:
         """
@@ -60,7 +102,10 @@ class NoAnswerThreshold:
 
         :returns: Dictionary with serialized data.
         """
-        return default_to_dict(self, threshold=self.threshold, signal=self.signal)
+        if self.calibration is None:
+            return default_to_dict(self, threshold=self.threshold, signal=self.signal)
+        calibration = {"intercept": self.calibration["intercept"], "weights": dict(self.calibration["weights"])}
+        return default_to_dict(self, threshold=self.threshold, signal=self.signal, calibration=calibration)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> NoAnswerThreshold:
@@ -72,17 +117,42 @@ class NoAnswerThreshold:
         """
         return default_from_dict(cls, data)
 
-    def passes(self, answer: ExtractedAnswer, threshold: float) -> bool:
-        """Whether one extracted answer clears the threshold."""
+    def features(self, answer: ExtractedAnswer, answers: list[ExtractedAnswer]) -> dict[str, float]:
+        """The calibration model's features of one answer (`answers`: all answers to its question)."""
+        names = list(self.calibration["weights"] if self.calibration else ANSWERABILITY_FEATURES)
+        return compute_features(answer, answers, names)
+
+    def probability(self, answer: ExtractedAnswer, answers: list[ExtractedAnswer]) -> float:
+        """The calibrated probability that `answer` should be given rather than "no answer"."""
+        if self.calibration is None:
+            raise ValueError("this NoAnswerThreshold has no calibration")
+        z = self.calibration["intercept"] + sum(
+            self.calibration["weights"][name] * value for name, value in self.features(answer, answers).items()
+        )
+        return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+    def evidence(self, answer: ExtractedAnswer, answers: list[ExtractedAnswer] | None = None) -> float:
+        """
+        The value of the signal for one answer: its null_score_diff, its score, or its calibrated probability.
+
+        An answer passes when this value is at most the threshold (`"null_score_diff"`) or at least it (others).
+        """
         if self.signal == "score":
-            return answer.score >= threshold
+            return float(answer.score)
+        if self.signal == "calibrated":
+            return self.probability(answer, answers if answers is not None else [answer])
         diff = answer.meta.get("null_score_diff")
         if diff is None:
             raise ValueError(
                 "signal 'null_score_diff' needs answers with meta['null_score_diff'] (use ExtractiveQAReader), "
                 "or set signal: score"
             )
-        return float(diff) <= threshold
+        return float(diff)
+
+    def passes(self, answer: ExtractedAnswer, threshold: float, answers: list[ExtractedAnswer] | None = None) -> bool:
+        """Whether one extracted answer clears the threshold (`answers`: all answers to its question)."""
+        value = self.evidence(answer, answers)
+        return value <= threshold if self.signal == "null_score_diff" else value >= threshold
 
     @component.output_types(answers=list[ExtractedAnswer])
     def run(self, answers: list[ExtractedAnswer], threshold: float | None = None) -> dict[str, list[ExtractedAnswer]]:
@@ -97,8 +167,13 @@ class NoAnswerThreshold:
         real = sorted((a for a in answers if a.data is not None), key=lambda a: a.score, reverse=True)
         given = next((a for a in answers if a.data is None), None)
         query = given.query if given else (real[0].query if real else "")
-        passing = [a for a in real if self.passes(a, threshold)]
-        failing = [a for a in real if not self.passes(a, threshold)]
+        if self.signal == "calibrated":
+            real = [replace(a, meta={**a.meta, "answerable_probability": self.probability(a, answers)}) for a in real]
+            passing = [a for a in real if a.meta["answerable_probability"] >= threshold]
+            failing = [a for a in real if a.meta["answerable_probability"] < threshold]
+        else:
+            passing = [a for a in real if self.passes(a, threshold)]
+            failing = [a for a in real if not self.passes(a, threshold)]
 
         meta = dict(given.meta) if given else {}
         meta.update({"answerable": bool(passing), "signal": self.signal, "threshold": threshold})

@@ -62,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; others need a key)")
     serve.add_argument("--port", type=int, default=1416, help="port (default 1416)")
     _common(serve)
+    # ---- evaluation: `eval FILE`, `tune-threshold FILE` (extractive_qa/evaluation/cli.py) ----
+    from extractive_qa.evaluation.cli import add_evaluation_commands
+
+    add_evaluation_commands(commands, _common)
     return parser
 
 
@@ -103,6 +107,10 @@ def _answerer(args: argparse.Namespace) -> Any:
 def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         return _serve(args)
+    from extractive_qa.evaluation.cli import EVALUATION_COMMANDS, run_evaluation_command
+
+    if args.command in EVALUATION_COMMANDS:
+        return run_evaluation_command(args)
     qa = _answerer(args)
     if args.command == "index":
         if args.batch_size < 1:

@@ -1,0 +1,294 @@
+"""
+The evaluation commands of the command line: `extractive-qa eval FILE` and `extractive-qa tune-threshold FILE`.
+
+They are registered by `extractive_qa.cli` through `add_evaluation_commands` and run by `run_evaluation_command`.
+Heavy imports wait until a command runs, so `extractive-qa --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from extractive_qa.errors import QAError
+
+EVALUATION_COMMANDS = ("eval", "tune-threshold")
+MODE_CHOICES = ("reader", "open")  # extractive_qa.evaluation.runner.MODES
+SIGNAL_CHOICES = ("null_score_diff", "score", "calibrated")  # components.no_answer_threshold.SIGNALS
+DEFAULT_OUTPUT_ROOT = Path("eval-results")
+
+
+def _shared(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", help="a SQuAD v1.1 or v2.0 JSON file")
+    parser.add_argument(
+        "--mode",
+        choices=MODE_CHOICES,
+        default="reader",
+        help="reader: each question over its own paragraph (as the model card measures); open: the file's "
+        "paragraphs are indexed and each question goes through retrieval first (default reader)",
+    )
+    parser.add_argument("--limit", type=int, help="only the first N questions of the file")
+    parser.add_argument(
+        "--articles",
+        choices=("even", "odd"),
+        help="only the articles at even / odd positions of the sorted titles (for cross-split tuning and scoring)",
+    )
+    parser.add_argument("--batch-size", type=int, default=32, help="questions per pass through the model (default 32)")
+    parser.add_argument("--retriever-top-k", type=int, help="open mode: passages retrieved per question")
+    parser.add_argument("--pipeline", help="the query pipeline YAML (default: the configured pipelines folder's)")
+    parser.add_argument("--restart", action="store_true", help="discard stored results instead of resuming them")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+
+
+def add_evaluation_commands(commands: Any, common: Callable[[argparse.ArgumentParser], None] | None = None) -> None:
+    """Adds `eval` and `tune-threshold` to the sub-command parsers of `extractive-qa`."""
+    evaluate = commands.add_parser(
+        "eval",
+        help="evaluate the question pipeline on a SQuAD-format file (official SQuAD 2.0 metric)",
+        description="Runs the query pipeline over a SQuAD v1.1/v2.0 file and reports exact match and F1 with the "
+        "official SQuAD 2.0 metric (overall, HasAns, NoAns), the best no-answer threshold and its F1. "
+        "Results are stored as they are computed; re-running with the same --output resumes.",
+    )
+    _shared(evaluate)
+    evaluate.add_argument(
+        "--output",
+        help="folder for records.jsonl (resumable), predictions.json, na_probs.json and report.json "
+        "(default eval-results/<file name>-<mode>)",
+    )
+    evaluate.add_argument(
+        "--compare-stock",
+        action="store_true",
+        help="also run Haystack's stock ExtractiveReader (same model) and report its figures",
+    )
+    evaluate.add_argument("--threshold", type=float, help="no-answer threshold to score with (default: the YAML's)")
+    evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
+    if common is not None:
+        common(evaluate)
+
+    tune = commands.add_parser(
+        "tune-threshold",
+        help="tune the no-answer threshold on a labelled SQuAD 2.0 file and write it into the pipeline YAML",
+        description="Finds the no-answer decision that maximizes F1 on a labelled SQuAD 2.0 file and writes it "
+        "into the query pipeline's YAML (comments kept), or into a copy with --output. Reuses the records of an "
+        "earlier `extractive-qa eval` of the same file and mode.",
+    )
+    _shared(tune)
+    tune.add_argument(
+        "--signal",
+        choices=SIGNAL_CHOICES,
+        help="null_score_diff (SQuAD 2.0 null score), score (span score), or calibrated (a logistic answerability "
+        "model over several reader features, fitted here); default: the pipeline's current signal",
+    )
+    tune.add_argument("--features", help="calibrated: comma-separated features (default: all)")
+    tune.add_argument(
+        "--eval-dir", help="folder of the evaluation records to reuse (default eval-results/<file name>-<mode>)"
+    )
+    tune.add_argument("--output", help="write the tuned pipeline YAML here instead of editing the pipeline in place")
+    tune.add_argument("--dry-run", action="store_true", help="report the tuned rule, write nothing")
+    tune.add_argument("--json", action="store_true", help="print the result as JSON")
+    if common is not None:
+        common(tune)
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from extractive_qa.settings import Settings
+
+    return Settings.from_env(
+        model=getattr(args, "model", None),
+        store=getattr(args, "store", None),
+        store_path=getattr(args, "store_path", None),
+        pipelines_dir=getattr(args, "pipelines_dir", None),
+    )
+
+
+def _default_dir(file: str, mode: str) -> Path:
+    return DEFAULT_OUTPUT_ROOT / f"{Path(file).stem}-{mode}"
+
+
+def _evaluation(args: argparse.Namespace) -> Any:
+    from extractive_qa.evaluation.runner import Evaluation
+
+    pipeline = Path(args.pipeline).expanduser() if args.pipeline else None
+    if pipeline is not None and not pipeline.is_file():
+        raise QAError(f"pipeline file not found: {pipeline}")
+    return Evaluation(
+        _settings(args),
+        mode=args.mode,
+        pipeline_file=pipeline,
+        batch_size=args.batch_size,
+        retriever_top_k=args.retriever_top_k,
+        progress=not args.no_progress,
+    )
+
+
+def _check_numbers(args: argparse.Namespace) -> None:
+    if args.limit is not None and args.limit < 1:
+        raise QAError(f"--limit must be at least 1, got {args.limit}")
+    if args.batch_size < 1:
+        raise QAError(f"--batch-size must be at least 1, got {args.batch_size}")
+    if args.retriever_top_k is not None and args.retriever_top_k < 1:
+        raise QAError(f"--retriever-top-k must be at least 1, got {args.retriever_top_k}")
+
+
+def run_evaluation_command(args: argparse.Namespace) -> int:
+    """Runs `eval` or `tune-threshold`; returns the exit code."""
+    _check_numbers(args)
+    if args.command == "eval":
+        return _eval(args)
+    return _tune(args)
+
+
+# ---- eval ---------------------------------------------------------------------------------------------------------
+
+
+def _row(name: str, scores: dict[str, Any]) -> str:
+    def cell(key: str) -> str:
+        return f"{scores[key]:6.2f}" if key in scores else "     -"
+
+    best = f"{scores['best_f1']:6.2f} (threshold {scores['best_threshold']:.4g})" if "best_f1" in scores else ""
+    return (
+        f"{name:<38} {cell('exact')} {cell('f1')}   {cell('HasAns_exact')} {cell('HasAns_f1')}   "
+        f"{cell('NoAns_f1')}   {best}"
+    )
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """The evaluation report as a small table for people."""
+    ours = report["ours"]
+    rule = {
+        "null_score_diff": f"null_score_diff <= {ours['threshold']:g}",
+        "score": f"score >= {ours['threshold']:g}",
+        "calibrated": f"calibrated p >= {ours['threshold']:g}",
+    }.get(ours["signal"], ours["signal"])
+    limited = f" (first {report['questions']} of {report['questions_in_file']})" if report.get("limit") else ""
+    if report.get("articles"):
+        limited += f" (the articles at {report['articles']} title positions)"
+    lines = [
+        f"{report['file']}: {report['questions']} questions{limited}, {report['mode']} mode, model {report['model']}",
+        f"{'':<38} {'EM':>6} {'F1':>6}   {'HasEM':>6} {'HasF1':>6}   {'NoAns':>6}   best F1 (at threshold)",
+        _row(f"ours ({rule})", ours),
+    ]
+    if "stock" in report:
+        lines.append(_row("stock ExtractiveReader (top answer)", report["stock"]))
+    if "retrieval" in report:
+        retrieval = report["retrieval"]
+        paragraph = ", ".join(f"@{k} {v:.1f}" for k, v in retrieval["paragraph_recall"].items())
+        answer = ", ".join(f"@{k} {v:.1f}" for k, v in retrieval["answer_recall"].items())
+        lines.append(f"retrieval recall (own paragraph, all questions): {paragraph}")
+        lines.append(f"retrieval recall (gold answer text, answerable questions): {answer}")
+    seconds = ", ".join(f"{k} {v:.0f} s" for k, v in report["seconds"].items())
+    lines.append(f"model time: {seconds}; outputs in {report['output']}")
+    return "\n".join(lines)
+
+
+def _eval(args: argparse.Namespace) -> int:
+    evaluation = _evaluation(args)
+    output = Path(args.output).expanduser() if args.output else _default_dir(args.file, args.mode)
+    report = evaluation.run(
+        args.file,
+        output,
+        limit=args.limit,
+        articles=args.articles,
+        compare_stock=args.compare_stock,
+        restart=args.restart,
+        threshold=args.threshold,
+    )
+    report["output"] = str(output)
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        print(format_report(report))
+    return 0
+
+
+# ---- tune-threshold -----------------------------------------------------------------------------------------------
+
+
+def _tune(args: argparse.Namespace) -> int:
+    import yaml
+
+    from extractive_qa.evaluation.runner import RecordFile
+    from extractive_qa.evaluation.squad_metric import load_squad
+    from extractive_qa.evaluation.tuning import (
+        DEFAULT_FEATURES,
+        cross_split,
+        describe,
+        score_decision,
+        tune,
+        write_tuned_yaml,
+    )
+
+    evaluation = _evaluation(args)
+    dataset = load_squad(args.file)
+    if args.articles is not None:
+        dataset = dataset.half(args.articles)
+    if args.limit is not None:
+        dataset = dataset.head(args.limit)
+    if args.mode == "open":
+        evaluation.use_collection(dataset)
+    if not any(not q.has_answer for q in dataset.questions):
+        raise QAError(f"{args.file} has no unanswerable questions: tuning the no-answer threshold needs SQuAD 2.0 data")
+    current = evaluation.threshold_component()
+    signal = args.signal or current.signal
+    features = DEFAULT_FEATURES
+    if args.features:
+        if signal != "calibrated":
+            raise QAError("--features applies to --signal calibrated only")
+        features = tuple(f.strip() for f in args.features.split(",") if f.strip())
+    work = Path(args.eval_dir).expanduser() if args.eval_dir else _default_dir(args.file, args.mode)
+    records = RecordFile(work / "records.jsonl", evaluation.fingerprint(), restart=args.restart)
+    evaluation.predict(dataset, records)
+    stored = {q.id: records.records[q.id] for q in dataset.questions}
+    result = tune(dataset, stored, signal=signal, features=features)
+    before = score_decision(dataset, stored, current)
+    summary: dict[str, Any] = {"file": args.file, "mode": args.mode, "tuned": result.to_dict(), "before": before}
+    if len({q.title for q in dataset.questions}) >= 2:
+        summary["cross_validated"] = cross_split(dataset, stored, signal, features)
+    target = Path(args.output).expanduser() if args.output else evaluation.yaml_path
+    raw_model = (
+        (yaml.safe_load(evaluation.yaml_path.read_text(encoding="utf-8")) or {})
+        .get("components", {})
+        .get("reader", {})
+        .get("init_parameters", {})
+        .get("model")
+    )
+    tuned_model = evaluation.fingerprint()["reader"]["init_parameters"].get("model")
+    if not args.dry_run:
+        write_tuned_yaml(evaluation.yaml_path, target, result)
+        summary["written"] = str(target)
+    if args.json:
+        print(json.dumps(summary, indent=2, ensure_ascii=False))
+    else:
+        print(f"tuned on {args.file} ({result.questions} questions, {args.mode} mode): {describe(result)}")
+        current_rule = describe_current(current)
+        print(f"before: {current_rule}: F1 {before['f1']:.2f}, EM {before['exact']:.2f}")
+        if "cross_validated" in summary:
+            crossed = summary["cross_validated"]
+            print(
+                f"cross-validated (tuned on half of the articles, scored on the other, both ways): "
+                f"F1 {crossed['pooled']['f1']:.2f}, EM {crossed['pooled']['exact']:.2f}"
+            )
+        if args.dry_run:
+            print("dry run: nothing written")
+        else:
+            print(f"wrote {target}")
+    if raw_model and tuned_model and raw_model != tuned_model:
+        print(
+            f"note: tuned with the model {tuned_model}; the pipeline YAML's reader uses {raw_model} "
+            "(set EQA_MODEL or --model when you use it)",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def describe_current(decision: Any) -> str:
+    """The current decision rule in words."""
+    if decision.signal == "null_score_diff":
+        return f"null_score_diff <= {decision.threshold:g}"
+    if decision.signal == "score":
+        return f"score >= {decision.threshold:g}"
+    return f"calibrated probability >= {decision.threshold:g}"

@@ -1,0 +1,667 @@
+"""
+Runs the project's question pipeline over a SQuAD-format file, resumably, and scores it with the SQuAD metric.
+
+Two modes:
+
+- `reader`: each question is read over its own paragraph (how the model card measures the model);
+- `open`: the file's paragraphs are indexed into a fresh in-memory store and each question goes through the
+  query pipeline's retriever first, so the figure includes retrieval (with its recall@k reported).
+
+Every question's reader output (the de-duplicated answers with their scores and no-answer evidence, before the
+no-answer decision) is appended to `records.jsonl` in the output folder as it is computed. A second run with the
+same output folder skips the questions already there, and the no-answer decision is re-applied at scoring time
+with the pipeline's current `NoAnswerThreshold`, so re-scoring after `tune-threshold` needs no model.
+
+Usage example:
+```python
+from extractive_qa.evaluation.runner import Evaluation
+from extractive_qa.settings import Settings
+
+evaluation = Evaluation(Settings.from_env(model="deepset/roberta-base-squad2"), mode="reader")
+report = evaluation.run("dev-v2.0.json", output_dir="eval-results/dev-reader", compare_stock=True)
+print(report["ours"]["f1"], report["stock"]["f1"])
+```
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from haystack import Document, ExtractedAnswer, Pipeline
+
+from extractive_qa.errors import ModelNotFound, QAError
+from extractive_qa.evaluation.squad_metric import SquadDataset, SquadQuestion, evaluate, load_squad
+from extractive_qa.pipelines import (
+    MEMORY_STORE_TYPE,
+    THRESHOLD_TYPE,
+    apply_settings,
+    build_pipeline,
+    pipeline_path,
+    read_pipeline_yaml,
+)
+from extractive_qa.settings import Settings
+
+Mode = Literal["reader", "open"]
+MODES: tuple[str, ...] = ("reader", "open")
+RECORDS_FORMAT = 2
+STOCK_RECORDS_FORMAT = 1
+RECALL_AT = (1, 3, 5, 10, 20, 50, 100)
+
+
+class EvaluationError(QAError):
+    """A problem with an evaluation's input or output that the user can fix."""
+
+
+# ---- records ------------------------------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> bool:
+    return isinstance(value, (str, int, float, bool)) or value is None
+
+
+def answer_record(answer: ExtractedAnswer) -> dict[str, Any]:
+    """
+    The part of an answer the no-answer decision needs: text, score, the scalar entries of its meta, and where it
+    sits: its document (a paragraph key), its offsets and the span of its context in the document.
+    """
+    meta = {k: v for k, v in (answer.meta or {}).items() if _plain(v)}
+    record: dict[str, Any] = {"text": answer.data, "score": float(answer.score), "meta": meta}
+    if answer.document is not None:
+        record["document"] = answer.document.meta.get("paragraph", answer.document.id)
+    if answer.document_offset is not None:
+        record["offsets"] = [answer.document_offset.start, answer.document_offset.end]
+        if answer.context is not None and answer.context_offset is not None:
+            context_start = answer.document_offset.start - answer.context_offset.start
+            record["context"] = [context_start, context_start + len(answer.context)]
+    return record
+
+
+def record_answers(
+    record: dict[str, Any], query: str = "", paragraphs: dict[str, str] | None = None
+) -> list[ExtractedAnswer]:
+    """
+    Rebuilds the answers of a record (real answers, then the no-answer entry) as the pipeline's
+    `NoAnswerThreshold` saw them: with the question, and with their document and context when `paragraphs`
+    (paragraph key -> text, `SquadDataset.paragraphs`) holds their document.
+    """
+    paragraphs = paragraphs or {}
+    answers = []
+    for stored in record["answers"]:
+        text = paragraphs.get(stored.get("document", ""))
+        document = context = document_offset = context_offset = None
+        if text is not None:
+            document = Document(content=text, meta={"paragraph": stored["document"]})
+            if "offsets" in stored:
+                document_offset = ExtractedAnswer.Span(*stored["offsets"])
+            if "context" in stored and "offsets" in stored:
+                start, end = stored["context"]
+                context = text[start:end]
+                context_offset = ExtractedAnswer.Span(stored["offsets"][0] - start, stored["offsets"][1] - start)
+        answers.append(
+            ExtractedAnswer(
+                query=query,
+                score=stored["score"],
+                data=stored["text"],
+                document=document,
+                context=context,
+                document_offset=document_offset,
+                context_offset=context_offset,
+                meta=dict(stored["meta"]),
+            )
+        )
+    no_answer = record.get("no_answer")
+    if no_answer is not None:
+        answers.append(ExtractedAnswer(query=query, score=no_answer["score"], data=None, meta=dict(no_answer["meta"])))
+    return answers
+
+
+def _question_key(question: SquadQuestion) -> str:
+    digest = hashlib.sha1(f"{question.question}\x00{question.context}".encode()).hexdigest()
+    return digest[:16]
+
+
+class RecordFile:
+    """
+    An append-only JSON-lines file of per-question results, headed by the fingerprint of the setup that made them.
+
+    Reopening it with the same fingerprint resumes it; a different fingerprint is an error (or a fresh start with
+    `restart=True`). A last line cut short by an interrupted run is dropped.
+    """
+
+    def __init__(self, path: Path, fingerprint: dict[str, Any], restart: bool = False) -> None:
+        self.path = path
+        self.fingerprint = fingerprint
+        self.records: dict[str, dict[str, Any]] = {}
+        if restart and path.exists():
+            path.unlink()
+        if path.exists():
+            self._read()
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("w", encoding="utf-8") as handle:
+                handle.write(json.dumps({"fingerprint": fingerprint}, sort_keys=True) + "\n")
+
+    def _read(self) -> None:
+        try:
+            lines = self.path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            raise EvaluationError(f"cannot read {self.path}: {error}") from error
+        try:
+            head = json.loads(lines[0]) if lines else None
+        except json.JSONDecodeError:
+            head = None
+        if not isinstance(head, dict) or "fingerprint" not in head:
+            raise EvaluationError(f"{self.path} is not an evaluation record file; pass --restart or another --output")
+        if head["fingerprint"] != self.fingerprint:
+            changed = sorted(
+                k
+                for k in set(head["fingerprint"]) | set(self.fingerprint)
+                if head["fingerprint"].get(k) != self.fingerprint.get(k)
+            )
+            raise EvaluationError(
+                f"{self.path} holds results of a different setup (differs in: {', '.join(changed)}); "
+                "pass --restart to discard them or choose another --output"
+            )
+        valid = 1
+        for number, line in enumerate(lines[1:], start=2):
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                if number == len(lines):  # cut short by an interrupted run
+                    break
+                raise EvaluationError(f"{self.path} line {number} is not JSON; pass --restart") from None
+            self.records[record["id"]] = record
+            valid = number
+        if valid < len(lines):  # drop the broken tail so later appends start on a clean line
+            self.path.write_text("\n".join(lines[:valid]) + "\n", encoding="utf-8")
+
+    def get(self, question: SquadQuestion) -> dict[str, Any] | None:
+        """The stored record of a question, if it was computed for this very question text and paragraph."""
+        record = self.records.get(question.id)
+        if record is not None and record.get("key") == _question_key(question):
+            return record
+        return None
+
+    def extend(self, records: Sequence[dict[str, Any]]) -> None:
+        with self.path.open("a", encoding="utf-8") as handle:
+            for record in records:
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+                self.records[record["id"]] = record
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+# ---- the evaluation -----------------------------------------------------------------------------------------------
+
+
+def _batches(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _paragraph_key(question: SquadQuestion) -> str:
+    return question.paragraph_key
+
+
+@dataclass
+class Evaluation:
+    """
+    Evaluates the query pipeline of the given settings (or an explicit pipeline YAML) on SQuAD-format files.
+
+    :param settings: The application settings (model, pipelines folder, threshold override).
+    :param mode: `"reader"` (each question over its paragraph) or `"open"` (retrieval over the file's paragraphs).
+    :param pipeline_file: A query pipeline YAML to use instead of the settings' one.
+    :param batch_size: Questions read per pass through the model.
+    :param retriever_top_k: Open mode: passages retrieved per question (`None`: the pipeline's own value).
+    :param progress: Whether to show progress bars.
+    """
+
+    settings: Settings
+    mode: Mode = "reader"
+    pipeline_file: Path | None = None
+    batch_size: int = 32
+    retriever_top_k: int | None = None
+    progress: bool = True
+    _pipeline: Pipeline | None = field(default=None, init=False, repr=False)
+    _stock: Any = field(default=None, init=False, repr=False)
+    _collection: str | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise EvaluationError(f"mode must be one of {', '.join(MODES)}, got {self.mode!r}")
+        if self.batch_size < 1:
+            raise EvaluationError(f"--batch-size must be at least 1, got {self.batch_size}")
+        if self.retriever_top_k is not None and self.retriever_top_k < 1:
+            raise EvaluationError(f"--retriever-top-k must be at least 1, got {self.retriever_top_k}")
+
+    # ---- pipeline ---------------------------------------------------------------------------------------------
+
+    @property
+    def yaml_path(self) -> Path:
+        """The query pipeline file evaluated."""
+        return Path(self.pipeline_file) if self.pipeline_file else pipeline_path(self.settings, "query")
+
+    def pipeline_data(self) -> dict[str, Any]:
+        """The query pipeline's dictionary with the settings applied (and a private store for open mode)."""
+        data = apply_settings(read_pipeline_yaml(self.yaml_path), self.settings)
+        for name in ("reader", "deduplicator", "threshold"):
+            if name not in data["components"]:
+                raise EvaluationError(f"{self.yaml_path} has no '{name}' component")
+        if self.mode == "open":
+            retriever = data["components"].get("retriever")
+            store = ((retriever or {}).get("init_parameters") or {}).get("document_store") or {}
+            if store.get("type") != MEMORY_STORE_TYPE:
+                raise EvaluationError(
+                    "open mode indexes the file's paragraphs into a fresh in-memory store: evaluate the in-memory "
+                    f"query pipeline (--store memory); {self.yaml_path} has no in-memory retriever"
+                )
+            store.setdefault("init_parameters", {})["index"] = f"extractive-qa-eval-{uuid.uuid4().hex[:12]}"
+        return data
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """The query pipeline, built and warmed up once."""
+        if self._pipeline is None:
+            pipeline = build_pipeline(self.pipeline_data())
+            try:
+                pipeline.get_component("reader").warm_up()
+            except QAError:
+                raise
+            except Exception as error:
+                model = getattr(pipeline.get_component("reader"), "model_name_or_path", "?")
+                first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+                raise ModelNotFound(f"cannot load the model '{model}': {first}") from error
+            self._pipeline = pipeline
+        return self._pipeline
+
+    def fingerprint(self) -> dict[str, Any]:
+        """What the stored reader outputs depend on: mode, reader, de-duplicator and retriever settings."""
+        data = self.pipeline_data()
+        components = data["components"]
+
+        def params(name: str, drop: tuple[str, ...] = ()) -> dict[str, Any]:
+            found = components.get(name) or {}
+            init = dict(found.get("init_parameters") or {})
+            for key in drop:
+                init.pop(key, None)
+            return {"type": found.get("type"), "init_parameters": init}
+
+        fingerprint: dict[str, Any] = {
+            "format": RECORDS_FORMAT,
+            "mode": self.mode,
+            "reader": params("reader", drop=("device", "token", "max_batch_size")),
+            "deduplicator": params("deduplicator"),
+        }
+        if self.mode == "open":
+            retriever = params("retriever", drop=("document_store",))
+            if self.retriever_top_k is not None:
+                retriever["init_parameters"]["top_k"] = self.retriever_top_k
+            fingerprint["retriever"] = retriever
+            if self._collection is not None:
+                fingerprint["collection"] = self._collection
+        return json.loads(json.dumps(fingerprint, sort_keys=True, default=str))
+
+    def stock_fingerprint(self) -> dict[str, Any]:
+        """What the stored stock-reader outputs depend on: mode, model, window settings and retriever settings."""
+        fingerprint = self.fingerprint()
+        ours = fingerprint.pop("reader")["init_parameters"]
+        fingerprint.pop("deduplicator")
+        fingerprint["format"] = STOCK_RECORDS_FORMAT
+        fingerprint["reader"] = {
+            "type": "haystack.components.readers.extractive.ExtractiveReader",
+            "init_parameters": {k: ours.get(k) for k in ("model", "max_seq_length", "stride", "top_k")},
+        }
+        return fingerprint
+
+    def threshold_component(self, pipeline_file: Path | None = None) -> Any:
+        """The pipeline's `NoAnswerThreshold`, built from the YAML (no model needed)."""
+        data = apply_settings(read_pipeline_yaml(pipeline_file or self.yaml_path), self.settings)
+        component = data["components"].get("threshold")
+        if component is None or component.get("type") != THRESHOLD_TYPE:
+            raise EvaluationError(f"{pipeline_file or self.yaml_path} has no NoAnswerThreshold component 'threshold'")
+        from components.no_answer_threshold import NoAnswerThreshold
+
+        return NoAnswerThreshold.from_dict(component)
+
+    # ---- running ----------------------------------------------------------------------------------------------
+
+    def use_collection(self, dataset: SquadDataset) -> None:
+        """Open mode: the documents are every paragraph of `dataset`'s file (part of the fingerprint)."""
+        digest = hashlib.sha1()
+        for key, text in sorted(dataset.paragraphs.items()):
+            digest.update(f"{key}\x00{text}\x01".encode())
+        self._collection = digest.hexdigest()[:16]
+
+    def _documents(self, dataset: SquadDataset) -> list[Document]:
+        titles = {q.paragraph_key: q.title for q in dataset.questions}
+        return [
+            Document(content=text, meta={"title": titles.get(key, ""), "paragraph": key, "file_name": key})
+            for key, text in dataset.paragraphs.items()
+        ]
+
+    def _index(self, dataset: SquadDataset) -> None:
+        store = self.pipeline.get_component("retriever").document_store  # type: ignore[attr-defined]
+        if store.count_documents() == 0:
+            store.write_documents(self._documents(dataset))
+
+    def _retrieve(self, question: SquadQuestion) -> list[Document]:
+        retriever = self.pipeline.get_component("retriever")
+        kwargs: dict[str, Any] = {"query": question.question}
+        if self.retriever_top_k is not None:
+            kwargs["top_k"] = self.retriever_top_k
+        return retriever.run(**kwargs)["documents"]
+
+    def _contexts(self, questions: list[SquadQuestion]) -> tuple[list[list[Document]], list[list[str]] | None]:
+        if self.mode == "reader":
+            docs = [
+                [Document(content=q.context, meta={"title": q.title, "paragraph": _paragraph_key(q)})]
+                for q in questions
+            ]
+            return docs, None
+        docs = [self._retrieve(q) for q in questions]
+        return docs, [[str(d.meta.get("paragraph")) for d in found] for found in docs]
+
+    def _answer(self, questions: list[SquadQuestion], documents: list[list[Document]]) -> list[list[ExtractedAnswer]]:
+        reader = self.pipeline.get_component("reader")
+        deduplicator = self.pipeline.get_component("deduplicator")
+        queries = [q.question for q in questions]
+        if hasattr(reader, "answer_batch"):
+            batches = reader.answer_batch(queries, documents)
+        else:  # a reader without the batch API: one question at a time
+            batches = [reader.run(query=q, documents=d)["answers"] for q, d in zip(queries, documents, strict=True)]
+        return [deduplicator.run(answers=answers)["answers"] for answers in batches]
+
+    def predict(self, dataset: SquadDataset, records: RecordFile, *, desc: str = "ours") -> float:
+        """Runs the questions that have no record yet; returns the seconds spent."""
+        from tqdm import tqdm
+
+        todo = [q for q in dataset.questions if records.get(q) is None]
+        if not todo:
+            return 0.0
+        if self.mode == "open":
+            self._index(dataset)
+        started = time.perf_counter()
+        bar = tqdm(total=len(dataset), initial=len(dataset) - len(todo), unit="q", desc=desc, disable=not self.progress)
+        try:
+            for batch in _batches(todo, self.batch_size):
+                batch_started = time.perf_counter()
+                documents, retrieved = self._contexts(batch)
+                answers = self._answer(batch, documents)
+                seconds = (time.perf_counter() - batch_started) / len(batch)
+                new = []
+                for i, (question, found) in enumerate(zip(batch, answers, strict=True)):
+                    no_answer = next((a for a in found if a.data is None), None)
+                    record: dict[str, Any] = {
+                        "id": question.id,
+                        "key": _question_key(question),
+                        "answers": [answer_record(a) for a in found if a.data is not None],
+                        "no_answer": answer_record(no_answer) if no_answer is not None else None,
+                        "seconds": round(seconds, 5),
+                    }
+                    if retrieved is not None:
+                        record["retrieved"] = retrieved[i]
+                    new.append(record)
+                records.extend(new)
+                bar.update(len(batch))
+        finally:
+            bar.close()
+        return time.perf_counter() - started
+
+    def stock_reader(self) -> Any:
+        """Haystack's stock `ExtractiveReader` with the same model and window settings as the pipeline's reader."""
+        if self._stock is None:
+            from haystack.components.readers import ExtractiveReader
+
+            reader = self.pipeline.get_component("reader")
+            stock = ExtractiveReader(
+                model=reader.model_name_or_path,
+                device=getattr(reader, "device", None),
+                token=getattr(reader, "token", None),
+                top_k=getattr(reader, "top_k", 20),
+                max_seq_length=getattr(reader, "max_seq_length", 384),
+                stride=getattr(reader, "stride", 128),
+                no_answer=True,
+                model_kwargs=dict(getattr(reader, "model_kwargs", {}) or {}),
+            )
+            stock.warm_up()
+            self._stock = stock
+        return self._stock
+
+    def predict_stock(self, dataset: SquadDataset, records: RecordFile) -> float:
+        """Runs the stock reader over the questions without a stock record; returns the seconds spent."""
+        from tqdm import tqdm
+
+        todo = [q for q in dataset.questions if records.get(q) is None]
+        if not todo:
+            return 0.0
+        if self.mode == "open":
+            self._index(dataset)
+        stock = self.stock_reader()
+        started = time.perf_counter()
+        bar = tqdm(
+            total=len(dataset), initial=len(dataset) - len(todo), unit="q", desc="stock", disable=not self.progress
+        )
+        try:
+            for batch in _batches(todo, self.batch_size):
+                documents, _ = self._contexts(batch)
+                new = []
+                for question, docs in zip(batch, documents, strict=True):
+                    question_started = time.perf_counter()
+                    answers = stock.run(query=question.question, documents=docs)["answers"]
+                    real = [a for a in answers if a.data is not None]
+                    top = max(real, key=lambda a: a.score) if real else None
+                    new.append(
+                        {
+                            "id": question.id,
+                            "key": _question_key(question),
+                            "prediction": (answers[0].data or "") if answers else "",
+                            "top_text": top.data if top else "",
+                            "top_score": float(top.score) if top else 0.0,
+                            "seconds": round(time.perf_counter() - question_started, 5),
+                        }
+                    )
+                records.extend(new)
+                bar.update(len(batch))
+        finally:
+            bar.close()
+        return time.perf_counter() - started
+
+    # ---- scoring ----------------------------------------------------------------------------------------------
+
+    def run(
+        self,
+        file: str | Path,
+        output_dir: str | Path,
+        *,
+        limit: int | None = None,
+        articles: str | None = None,
+        compare_stock: bool = False,
+        restart: bool = False,
+        threshold: float | None = None,
+    ) -> dict[str, Any]:
+        """
+        Evaluates the pipeline on a SQuAD-format file and writes predictions and a report into `output_dir`.
+
+        :param file: A SQuAD v1.1 or v2.0 JSON file.
+        :param output_dir: Where `records.jsonl` (resumable), `predictions.json`, `na_probs.json` and `report.json`
+            go (and `stock-records.jsonl`, `stock-predictions.json` with `compare_stock`).
+        :param limit: Only the first `limit` questions (of the selected articles).
+        :param articles: `"even"` or `"odd"`: only the articles at even / odd positions of the sorted titles
+            (open mode still indexes every paragraph of the file).
+        :param compare_stock: Also run Haystack's stock `ExtractiveReader` and report its figures.
+        :param restart: Discard earlier results in `output_dir` instead of resuming them.
+        :param threshold: Overrides the pipeline's no-answer threshold for scoring.
+        :returns: The report (also written to `report.json`).
+        """
+        if limit is not None and limit < 1:
+            raise EvaluationError(f"--limit must be at least 1, got {limit}")
+        dataset = load_squad(file)
+        total_in_file = len(dataset)
+        if articles is not None:
+            dataset = dataset.half(articles)
+        if limit is not None:
+            dataset = dataset.head(limit)
+        if self.mode == "open":
+            self.use_collection(dataset)
+        output = Path(output_dir).expanduser()
+        if output.exists() and not output.is_dir():
+            raise EvaluationError(f"--output must be a folder, but {output} is a file")
+        decision = self.threshold_component()
+        fingerprint = self.fingerprint()
+        records = RecordFile(output / "records.jsonl", fingerprint, restart=restart)
+        seconds = self.predict(dataset, records)
+        decided = self.decide(dataset, records, decision, threshold)
+        report = self.report(dataset, records, decision, threshold=threshold, decided=decided)
+        report.update(
+            {
+                "file": str(Path(file)),
+                "version": dataset.version,
+                "questions_in_file": total_in_file,
+                "limit": limit,
+                "articles": articles,
+                "pipeline": str(self.yaml_path),
+            }
+        )
+        report["seconds"] = {"ours": round(sum(records.records[q.id]["seconds"] for q in dataset.questions), 2)}
+        report["seconds_this_run"] = {"ours": round(seconds, 2)}
+        ids = [q.id for q in dataset.questions]
+        _write_json(output / "predictions.json", dict(zip(ids, decided[0], strict=True)))
+        _write_json(output / "na_probs.json", dict(zip(ids, decided[2], strict=True)))
+        if compare_stock:
+            stock_records = RecordFile(output / "stock-records.jsonl", self.stock_fingerprint(), restart=restart)
+            stock_seconds = self.predict_stock(dataset, stock_records)
+            report["stock"] = stock_report(dataset, stock_records)
+            report["seconds"]["stock"] = round(
+                sum(stock_records.records[q.id]["seconds"] for q in dataset.questions), 2
+            )
+            report["seconds_this_run"]["stock"] = round(stock_seconds, 2)
+            _write_json(
+                output / "stock-predictions.json",
+                {q.id: stock_records.records[q.id]["prediction"] for q in dataset.questions},
+            )
+        _write_json(output / "report.json", report)
+        return report
+
+    @staticmethod
+    def decide(
+        dataset: SquadDataset, records: RecordFile, decision: Any, threshold: float | None = None
+    ) -> tuple[list[str], list[str], list[float]]:
+        """The pipeline's predictions, top answers and no-answer probabilities (`tuning.pipeline_predictions`)."""
+        from extractive_qa.evaluation.tuning import pipeline_predictions
+
+        chosen = decision.threshold if threshold is None else float(threshold)
+        return pipeline_predictions(dataset, records.records, decision, chosen)
+
+    def report(
+        self,
+        dataset: SquadDataset,
+        records: RecordFile,
+        decision: Any,
+        threshold: float | None = None,
+        decided: tuple[list[str], list[str], list[float]] | None = None,
+    ) -> dict[str, Any]:
+        """The metric report of the stored records under a no-answer decision (`NoAnswerThreshold`)."""
+        chosen = decision.threshold if threshold is None else float(threshold)
+        rows = [records.records[q.id] for q in dataset.questions]
+        predictions, top_texts, na_probs = decided or self.decide(dataset, records, decision, threshold)
+        ids = [q.id for q in dataset.questions]
+        ours = evaluate(dataset, dict(zip(ids, predictions, strict=True)))
+        best = evaluate(dataset, dict(zip(ids, top_texts, strict=True)), dict(zip(ids, na_probs, strict=True)))
+        for key in ("best_exact", "best_exact_thresh", "best_f1", "best_f1_thresh"):
+            ours[key] = best[key]
+        ours["best_threshold"] = decision_threshold(decision.signal, best["best_f1_thresh"])
+        ours["signal"] = decision.signal
+        ours["threshold"] = chosen
+        ours["abstained"] = sum(1 for p in predictions if not p)
+        reader = self.fingerprint()["reader"]["init_parameters"]
+        report: dict[str, Any] = {
+            "mode": self.mode,
+            "model": reader.get("model"),
+            "questions": len(dataset),
+            "settings": {
+                k: reader.get(k) for k in ("max_seq_length", "stride", "max_query_length", "max_answer_length")
+            },
+            "ours": ours,
+        }
+        if self.mode == "open":
+            report["retrieval"] = retrieval_recall(dataset, rows)
+            report["settings"]["retriever_top_k"] = self.fingerprint()["retriever"]["init_parameters"].get("top_k")
+        return report
+
+
+def decision_threshold(signal: str, na_threshold: float) -> float:
+    """Converts a best no-answer-probability threshold into the `NoAnswerThreshold` threshold of a signal."""
+    return na_threshold if signal == "null_score_diff" else 1.0 - na_threshold
+
+
+def stock_report(dataset: SquadDataset, records: RecordFile) -> dict[str, Any]:
+    """The metric report of the stock reader: its own decision, and the best threshold on 1 - top score."""
+    ids = [q.id for q in dataset.questions]
+    rows = [records.records[i] for i in ids]
+    result = evaluate(dataset, {i: r["prediction"] for i, r in zip(ids, rows, strict=True)})
+    best = evaluate(
+        dataset,
+        {i: r["top_text"] for i, r in zip(ids, rows, strict=True)},
+        {i: 1.0 - r["top_score"] for i, r in zip(ids, rows, strict=True)},
+    )
+    for key in ("best_exact", "best_exact_thresh", "best_f1", "best_f1_thresh"):
+        result[key] = best[key]
+    result["best_threshold"] = 1.0 - best["best_f1_thresh"]  # as a threshold on the top answer's score
+    result["abstained"] = sum(1 for r in rows if not r["prediction"])
+    return result
+
+
+def retrieval_recall(dataset: SquadDataset, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """
+    Open mode: how often retrieval found what the reader needs.
+
+    `paragraph_recall@k`: the share of all questions whose own paragraph is among the first k passages;
+    `answer_recall@k`: the share of answerable questions with a gold answer text in one of the first k passages.
+    """
+    contexts: dict[str, str] = {_paragraph_key(q): q.context for q in dataset.questions}
+    depth = max((len(r.get("retrieved", [])) for r in rows), default=0)
+    ks = [k for k in RECALL_AT if k < depth] + [depth]
+    paragraph = dict.fromkeys(ks, 0)
+    answer = dict.fromkeys(ks, 0)
+    answerable = 0
+    for question, row in zip(dataset.questions, rows, strict=True):
+        retrieved = row.get("retrieved", [])
+        own = _paragraph_key(question)
+        rank = retrieved.index(own) + 1 if own in retrieved else None
+        answer_rank = None
+        if question.has_answer:
+            answerable += 1
+            golds = [g for g in question.answers if g.strip()]
+            for position, key in enumerate(retrieved, start=1):
+                if any(g in contexts.get(key, "") for g in golds):
+                    answer_rank = position
+                    break
+        for k in ks:
+            paragraph[k] += rank is not None and rank <= k
+            answer[k] += answer_rank is not None and answer_rank <= k
+    total = len(rows) or 1
+    return {
+        "retrieved_per_question": depth,
+        "paragraph_recall": {str(k): round(100.0 * v / total, 2) for k, v in paragraph.items()},
+        "answer_recall": {str(k): round(100.0 * v / (answerable or 1), 2) for k, v in answer.items()},
+    }
+
+
+def _write_json(path: Path, data: Any) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def load_records(path: str | Path) -> list[dict[str, Any]]:
+    """Reads the per-question records of a `records.jsonl` file (without its header)."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines[1:] if line.strip()]
