@@ -39,3 +39,7 @@ class NothingIndexed(QAError):
 
 class InvalidSettings(QAError):
     """A setting (environment variable or option) has a value the application cannot use."""
+
+
+class StoreWriteFailed(StoreUnavailable):
+    """The document store refused to write passages (a read-only index, a full disk, a mapping conflict, ...)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -10,11 +11,17 @@ from pathlib import Path
 from typing import Any
 
 from haystack import Pipeline
+from haystack.document_stores.errors import DocumentStoreError
 from haystack.document_stores.types import DocumentStore
+
+from extractive_qa.elasticsearch_store import make_searchable
+from extractive_qa.errors import StoreWriteFailed
 
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 PDF_SUFFIXES = {".pdf"}
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | PDF_SUFFIXES
+# Passage ids per stale-passage deletion request (Elasticsearch's terms query takes at most 65,536).
+MAX_IDS_PER_DELETE = 50_000
 
 
 @dataclass
@@ -133,13 +140,17 @@ def index_files(
     Each file is checked first (readable, not empty, not binary, UTF-8 for text files); a file that fails is
     skipped with its reason in the report and nothing is written for it. Passages get stable ids (content and
     metadata hashes), so re-indexing a file overwrites its passages, and passages that a changed file no longer
-    has are removed once its new passages are written.
+    has are removed once its new passages are written. At the end (also after a failure) the store is made
+    searchable, so counts are exact when this returns; an interrupted run leaves whole earlier batches written,
+    and running it again completes the collection without duplicates.
 
     :param pipeline: The indexing pipeline (its components must include `splitter` and `writer`).
     :param paths: Files and folders.
     :param batch_size: Files converted and written per pipeline run.
     :param progress: Whether to show a progress bar.
     :param on_batch_done: Called after every written batch (used to save the in-memory store).
+    :raises StoreWriteFailed: When the store refused a batch's passages; the message names the files, and the
+        batches written before stay in the store.
     """
     from tqdm import tqdm
 
@@ -158,10 +169,16 @@ def index_files(
     bar = tqdm(total=len(accepted), unit="file", desc="indexing", disable=not progress, leave=False)
     try:
         for batch in _batches(accepted, batch_size):
-            result = pipeline.run(
-                {"router": {"sources": batch, "meta": [{"file_name": p.name} for p in batch]}},
-                include_outputs_from={"splitter"},
-            )
+            try:
+                result = pipeline.run(
+                    {"router": {"sources": batch, "meta": [{"file_name": p.name} for p in batch]}},
+                    include_outputs_from={"splitter"},
+                )
+            except Exception as error:
+                refusal = _store_refusal(error)
+                if refusal is None:
+                    raise
+                raise StoreWriteFailed(_refusal_message(refusal, batch, report)) from error
             passages = result.get("splitter", {}).get("documents", [])
             report.passages_written += result.get("writer", {}).get("documents_written", 0)
             by_file: dict[str, set[str]] = {}
@@ -176,28 +193,81 @@ def index_files(
             if on_batch_done is not None:
                 on_batch_done()
             bar.update(len(batch))
+    except BaseException:
+        with contextlib.suppress(Exception):  # keep the first error; the store may be what failed
+            make_searchable(store)
+        raise
+    else:
+        make_searchable(store)
     finally:
         bar.close()
         report.seconds = time.perf_counter() - started
     return report
 
 
+def _store_refusal(error: BaseException) -> DocumentStoreError | None:
+    """The store's refusal to write (e.g. `BulkWriteError`) behind a pipeline error; `None` for anything else."""
+    from extractive_qa.service import _is_connection_error  # service imports this module
+
+    if _is_connection_error(error):
+        return None
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, DocumentStoreError):
+            return current
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _refusal_message(refusal: DocumentStoreError, batch: list[Path], report: IndexReport) -> str:
+    files = list(getattr(refusal, "sources", None) or [str(p) for p in batch])
+    shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+    reason = " ".join(str(refusal).split())
+    return (
+        f"the document store refused the passages of {len(files)} file(s): {shown}: {reason}; "
+        f"the {report.files_read} file(s) indexed before ({report.passages_written} passage(s)) are kept; "
+        "fix the cause and index again (files already indexed are overwritten, not duplicated)"
+    )
+
+
 def _remove_stale(store: DocumentStore, current: dict[str, set[str]], batch: list[str]) -> int:
-    """Deletes the passages of these files that the new run did not write (the file changed or vanished)."""
-    old = store.filter_documents(filters={"field": "meta.file_path", "operator": "in", "value": batch})
-    stale = [d.id for d in old if d.id not in current.get(str(d.meta.get("file_path")), set())]
-    if stale:
-        store.delete_documents(stale)
-    return len(stale)
+    """
+    Deletes the passages of these files that the new run did not write (the file changed or vanished).
+
+    One delete-by-filter request per group of files (file path among them and id not among their new passages),
+    instead of reading their passages back: Elasticsearch serves `filter_documents` ten documents per request.
+    """
+    removed = 0
+    group: list[str] = []
+    ids: list[str] = []
+    for path in [*batch, None]:
+        new_ids = current.get(path, set()) if path is not None else set()
+        if group and (path is None or len(ids) + len(new_ids) > MAX_IDS_PER_DELETE):
+            filters = {
+                "operator": "AND",
+                "conditions": [
+                    {"field": "meta.file_path", "operator": "in", "value": group},
+                    {"field": "id", "operator": "not in", "value": ids},
+                ],
+            }
+            removed += store.delete_by_filter(filters=filters)  # type: ignore[attr-defined]
+            group, ids = [], []
+        if path is not None:
+            group.append(path)
+            ids.extend(new_ids)
+    return removed
 
 
 def delete_sources(store: DocumentStore, paths: Iterable[str | Path]) -> int:
     """Removes every passage of the given files from the store; returns how many were removed."""
     names = [str(Path(p).expanduser().resolve()) for p in paths]
-    old = store.filter_documents(filters={"field": "meta.file_path", "operator": "in", "value": names})
-    if old:
-        store.delete_documents([d.id for d in old])
-    return len(old)
+    removed = store.delete_by_filter(  # type: ignore[attr-defined]
+        filters={"field": "meta.file_path", "operator": "in", "value": names}
+    )
+    make_searchable(store)
+    return removed
 
 
 __all__ = ["IndexReport", "check_file", "delete_sources", "index_files", "iter_files"]

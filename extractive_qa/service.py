@@ -122,6 +122,7 @@ class QuestionAnswerer:
         :returns: The report: files read, files skipped with their reasons, passages written.
         """
         store = _store_call(self.settings, lambda: self.document_store)
+        _store_call(self.settings, store.count_documents)  # reach the store before reading any file
         pipeline = self.indexing_pipeline
         is_memory = isinstance(store, InMemoryDocumentStore)
         try:
@@ -243,9 +244,26 @@ def _store_call(settings: Settings, call: Any) -> Any:
     except Exception as error:
         if _is_connection_error(error):
             raise StoreUnavailable(
-                f"cannot reach Elasticsearch at {settings.elasticsearch_url}: {type(error).__name__}"
+                f"cannot reach Elasticsearch at {settings.elasticsearch_url}: {_connection_reason(error)}"
             ) from error
         raise
+
+
+def _connection_reason(error: BaseException) -> str:
+    """The operating system's words for a failed connection ("Connection refused", ...), else the error's type."""
+    import re
+
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        found = re.search(r"\[Errno -?\d+\] ([^)\]\[(]+)", str(current))
+        if found:
+            return found.group(1).strip(" ,'\"")
+        if type(current).__name__ == "ConnectionTimeout":
+            return "no answer in time (ConnectionTimeout)"
+        current = current.__cause__ or current.__context__
+    return type(error).__name__
 
 
 def _is_connection_error(error: BaseException) -> bool:

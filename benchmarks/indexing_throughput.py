@@ -1,0 +1,186 @@
+"""
+Indexing throughput (passages per second) into Elasticsearch and into memory, for the bundled collection.
+
+Compares, in one run and on the same files:
+
+- `ours`: the application's batch indexer (`QuestionAnswerer.index`: per-file checks, one pipeline run per batch of
+  files, `ElasticsearchBulkWriter` without a refresh per write, stale-passage removal, one refresh at the end; for
+  the in-memory store the store file is saved at the end, as the CLI does),
+- `plain`: a plain Haystack indexing pipeline: the same converters, cleaner and splitter with Haystack's
+  `DocumentWriter` (policy OVERWRITE), run once over all files, as Haystack's documentation does it, and
+- `plain-batched`: that plain pipeline run once per batch of files, as our indexer runs its pipeline.
+
+Every measurement starts from an empty index (Elasticsearch: a fresh index, created before the clock starts) and
+ends when every passage is searchable; the count is checked after each one. The collection is data/ (35 files,
+about 960 passages of 200 words) and, for steadier figures, data/ copied N times under other file names.
+
+Usage (start a node first: `ES_PORT=9250 scripts/elasticsearch.sh start`):
+
+    flock /tmp/bench.lock python benchmarks/indexing_throughput.py --elasticsearch-url http://127.0.0.1:9250
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from haystack import Pipeline  # noqa: E402
+
+from extractive_qa import QuestionAnswerer, Settings  # noqa: E402
+from extractive_qa.indexing import IndexReport, iter_files  # noqa: E402
+from extractive_qa.pipelines import apply_settings, build_pipeline, pipeline_path, read_pipeline_yaml  # noqa: E402
+
+PLAIN_WRITER = "haystack.components.writers.document_writer.DocumentWriter"
+
+
+def collection(copies: int, workdir: Path) -> Path:
+    """data/ itself, or data/'s text files copied `copies` times under different names."""
+    if copies == 1:
+        return ROOT / "data"
+    target = workdir / f"data-x{copies}"
+    if not target.exists():
+        target.mkdir(parents=True)
+        for n in range(copies):
+            for path in sorted((ROOT / "data").glob("*.txt")):
+                shutil.copyfile(path, target / f"{path.stem} ({n + 1}).txt")
+    return target
+
+
+def plain_pipeline(settings: Settings) -> Pipeline:
+    """The application's indexing pipeline for the store, with Haystack's DocumentWriter as its writer."""
+    data = apply_settings(read_pipeline_yaml(pipeline_path(settings, "indexing")), settings)
+    writer = data["components"]["writer"]
+    writer["type"] = PLAIN_WRITER
+    writer["init_parameters"] = {
+        "document_store": writer["init_parameters"]["document_store"],
+        "policy": "OVERWRITE",
+    }
+    return build_pipeline(data)
+
+
+def run_plain(pipeline: Pipeline, files: list[Path], batch_size: int | None) -> None:
+    size = batch_size or len(files)
+    for start in range(0, len(files), size):
+        batch = files[start : start + size]
+        pipeline.run({"router": {"sources": batch, "meta": [{"file_name": p.name} for p in batch]}})
+
+
+def measure(
+    store: str,
+    variant: str,
+    folder: Path,
+    batch_size: int,
+    url: str,
+    workdir: Path,
+) -> dict[str, Any]:
+    """One timed indexing run into an empty store; returns passages, seconds, passages per second."""
+    index = f"bench-{uuid.uuid4().hex[:10]}"
+    settings = Settings(
+        store=store,  # type: ignore[arg-type]
+        elasticsearch_url=url,
+        elasticsearch_index=index,
+        store_path=workdir / f"{index}.json",
+    )
+    files = list(iter_files([folder], IndexReport()))
+    qa = QuestionAnswerer(settings)
+    run: Callable[[], None]
+    if variant == "ours":
+        qa.count_documents()  # connects and creates the index before the clock starts
+        run = lambda: qa.index([folder], batch_size=batch_size)  # noqa: E731
+        counted = qa.count_documents
+        target = qa.document_store
+    else:
+        pipeline = plain_pipeline(settings)
+        target = pipeline.get_component("writer").document_store
+        target.count_documents()
+        run = lambda: run_plain(pipeline, files, batch_size if variant == "plain-batched" else None)  # noqa: E731
+        counted = target.count_documents
+    started = time.perf_counter()
+    run()
+    seconds = time.perf_counter() - started
+    passages = counted()
+    if store == "elasticsearch":
+        target.client.options(ignore_status=404).indices.delete(index=index)
+    else:
+        target.delete_all_documents()  # in-memory indexes live as long as the process
+    return {"passages": passages, "seconds": seconds, "passages_per_second": passages / seconds}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--elasticsearch-url", default=os.environ.get("EQA_ELASTICSEARCH_URL", "http://127.0.0.1:9200"))
+    parser.add_argument("--copies", default="1,10", help="collection sizes as copies of data/ (default 1,10)")
+    parser.add_argument("--batch-sizes", default="16,64", help="files per batch for ours/plain-batched")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per measurement; the median is reported")
+    parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results" / "indexing_throughput.json")
+    args = parser.parse_args()
+    from extractive_qa.logs import quiet_libraries
+
+    quiet_libraries()
+    workdir = Path(tempfile.mkdtemp(prefix="eqa-bench-"))
+    results: list[dict[str, Any]] = []
+    try:
+        for copies in [int(c) for c in args.copies.split(",")]:
+            folder = collection(copies, workdir)
+            plans = [("plain", 0)] + [
+                (variant, int(b)) for b in args.batch_sizes.split(",") for variant in ("ours", "plain-batched")
+            ]
+            for store in ("elasticsearch", "memory"):
+                for variant, batch_size in plans:
+                    runs = [
+                        measure(store, variant, folder, batch_size, args.elasticsearch_url, workdir)
+                        for _ in range(args.repeats)
+                    ]
+                    counts = {r["passages"] for r in runs}
+                    assert len(counts) == 1, f"the passage count differs between runs: {counts}"
+                    row = {
+                        "collection": f"data/ x{copies}",
+                        "store": store,
+                        "indexer": variant,
+                        "batch_size": batch_size or "all",
+                        "passages": runs[0]["passages"],
+                        "seconds_median": round(statistics.median(r["seconds"] for r in runs), 3),
+                        "passages_per_second_median": round(statistics.median(r["passages_per_second"] for r in runs)),
+                        "passages_per_second_runs": [round(r["passages_per_second"]) for r in runs],
+                    }
+                    results.append(row)
+                    print(
+                        f"{row['collection']:11} {store:13} {variant:13} batch {row['batch_size']!s:>4}: "
+                        f"{row['passages']:6d} passages, {row['seconds_median']:7.3f} s, "
+                        f"{row['passages_per_second_median']:6d} passages/s  (runs {row['passages_per_second_runs']})",
+                        flush=True,
+                    )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(
+        json.dumps(
+            {
+                "command": " ".join(sys.argv),
+                "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+                "results": results,
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    print(f"written to {args.output}")
+
+
+if __name__ == "__main__":
+    main()
