@@ -62,9 +62,7 @@ def evaluate(retriever: Any, asked: list[tuple[str, list[str]]]) -> dict[str, fl
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument(
-        "--elasticsearch-url", default=os.environ.get("EQA_ELASTICSEARCH_URL", "http://127.0.0.1:9200")
-    )
+    parser.add_argument("--elasticsearch-url", default=os.environ.get("EQA_ELASTICSEARCH_URL", "http://127.0.0.1:9200"))
     parser.add_argument("--held-out", action="store_true", help="ask about the held-out articles instead")
     parser.add_argument("--every", type=int, default=3, help="take every n-th answerable question (default 3)")
     args = parser.parse_args()
