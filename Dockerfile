@@ -1,4 +1,5 @@
-# The application image: the project installed with pip, served over HTTP by hayhooks on port 1416.
+# The application image: the project installed with pip, served over HTTP on port 1416 by `extractive-qa serve`
+# (hayhooks with the application's guard: EQA_EXPOSED, EQA_API_KEY, limits; see docs/serving.md).
 # Built and started by docker-compose.yml (with Elasticsearch); settings come from EQA_* environment variables.
 FROM python:3.11-slim
 
@@ -8,7 +9,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     HAYSTACK_TELEMETRY_ENABLED=False \
     HF_HOME=/home/app/.cache/huggingface \
-    EQA_PIPELINES_DIR=/app/pipelines
+    EQA_PIPELINES_DIR=/app/pipelines \
+    EQA_SERVING_DIR=/app/serving
 
 WORKDIR /app
 
@@ -23,6 +25,7 @@ COPY components ./components
 RUN pip install .
 
 COPY pipelines ./pipelines
+COPY serving ./serving
 COPY data ./data
 
 RUN useradd --create-home --uid 1000 app && mkdir -p "$HF_HOME" && chown -R app:app /home/app
@@ -31,7 +34,5 @@ USER app
 EXPOSE 1416
 HEALTHCHECK --interval=30s --timeout=10s --start-period=120s --retries=3 \
     CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:1416/status', timeout=5)"
-# For now hayhooks serves the YAML files of pipelines/ as they are (EQA_* settings do not reach them); the
-# application's own server (`extractive-qa serve`, which applies the EQA_* settings, EQA_EXPOSED and EQA_API_KEY)
-# replaces this command when it lands. See docs/elasticsearch.md.
-CMD ["hayhooks", "run", "--host", "0.0.0.0", "--port", "1416", "--pipelines-dir", "/app/pipelines"]
+# Exposed (EQA_EXPOSED=1 in docker-compose.yml): needs EQA_API_KEY, and hayhooks' deploy endpoints are off.
+CMD ["extractive-qa", "serve", "--host", "0.0.0.0", "--port", "1416"]

@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
+from extractive_qa.errors import InvalidSettings
 from extractive_qa.serving import API_KEY_HEADER, UNAUTHORIZED_MESSAGE, ServeConfig, is_loopback, mark_guarded
 from extractive_qa.settings import PROJECT_ROOT
 
@@ -30,7 +31,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-SERVING_DIR = PROJECT_ROOT / "serving"
+SERVING_DIR = PROJECT_ROOT / "serving"  # an installed package (e.g. the Docker image) sets EQA_SERVING_DIR
 DEFAULT_PORT = 1416
 
 # Served without the key: a health check for orchestrators, and the API's description.
@@ -39,9 +40,22 @@ DEPLOY_PATHS = ("/deploy_files", "/deploy-yaml", "/undeploy")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
-def pipeline_names(serving_dir: Path = SERVING_DIR) -> list[str]:
-    """The wrappers the server serves: the folders of `serving_dir` holding a `pipeline_wrapper.py`."""
-    return sorted(p.name for p in serving_dir.iterdir() if (p / "pipeline_wrapper.py").is_file())
+def serving_dir() -> Path:
+    """The folder of the hayhooks wrappers: `EQA_SERVING_DIR`, else the project's `serving/`."""
+    given = os.environ.get("EQA_SERVING_DIR")
+    folder = Path(given).expanduser() if given else SERVING_DIR
+    if not (folder / "ask" / "pipeline_wrapper.py").is_file():
+        raise InvalidSettings(
+            f"no pipeline wrappers in {folder} (expected ask/pipeline_wrapper.py); set EQA_SERVING_DIR to the "
+            "project's serving/ folder"
+        )
+    return folder
+
+
+def pipeline_names(folder: Path | None = None) -> list[str]:
+    """The wrappers the server serves: the sub-folders of the serving folder holding a `pipeline_wrapper.py`."""
+    folder = folder or serving_dir()
+    return sorted(p.name for p in folder.iterdir() if (p / "pipeline_wrapper.py").is_file())
 
 
 def is_deploy_path(path: str) -> bool:
@@ -171,11 +185,11 @@ async def _respond(send: Send, status: int, detail: str, headers: dict[str, str]
     await send({"type": "http.response.body", "body": body})
 
 
-def _configure_hayhooks(config: ServeConfig, serving_dir: Path) -> None:
+def _configure_hayhooks(config: ServeConfig, folder: Path) -> None:
     """Points hayhooks at the wrappers and narrows what it serves: CORS off unless configured, no tracing API."""
     from hayhooks.settings import settings
 
-    settings.pipelines_dir = str(serving_dir)
+    settings.pipelines_dir = str(folder)
     settings.host = config.host
     settings.cors_allow_origins = list(config.cors_origins)
     settings.cors_allow_methods = ["GET", "POST"]
@@ -184,6 +198,7 @@ def _configure_hayhooks(config: ServeConfig, serving_dir: Path) -> None:
     settings.cors_allow_origin_regex = None
     if config.exposed:
         settings.tracing_enabled = False
+        settings.tracing_include_haystack_spans = False
         settings.chainlit_enabled = False
 
 
@@ -200,12 +215,12 @@ def _shorten_logged_params(record: dict[str, Any]) -> None:
         record["extra"]["params"] = text
 
 
-def create_app(host: str | None = None, serving_dir: Path | None = None) -> Any:
+def create_app(host: str | None = None, folder: Path | None = None) -> Any:
     """
     Builds the guarded FastAPI app: hayhooks' app with the wrappers of `serving_dir` and `ServingGuard` in front.
 
     :param host: The address the server binds (decides whether it is exposed); `None` takes hayhooks' setting.
-    :param serving_dir: The folder of wrappers; default the project's `serving/`.
+    :param folder: The folder of wrappers; default `EQA_SERVING_DIR` or the project's `serving/`.
     :returns: The app; the pipelines (and the model) load when it starts.
     :raises InvalidSettings: For an exposed configuration without an API key, or a bad setting.
     """
@@ -218,9 +233,9 @@ def create_app(host: str | None = None, serving_dir: Path | None = None) -> Any:
 
     config = ServeConfig.from_env(host)
     config.check_startup()
-    serving_dir = serving_dir or SERVING_DIR
-    names = pipeline_names(serving_dir)
-    _configure_hayhooks(config, serving_dir)
+    folder = folder or serving_dir()
+    names = pipeline_names(folder)
+    _configure_hayhooks(config, folder)
     mark_guarded()
 
     app = create_hayhooks_app()

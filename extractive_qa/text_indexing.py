@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from collections.abc import Iterable, Mapping
@@ -11,8 +12,9 @@ from typing import Any
 from haystack import Pipeline
 from haystack.dataclasses import ByteStream
 
-from extractive_qa.errors import QAError
-from extractive_qa.indexing import IndexReport, _remove_stale, _writer_store
+from extractive_qa.elasticsearch_store import make_searchable
+from extractive_qa.errors import QAError, StoreWriteFailed
+from extractive_qa.indexing import IndexReport, _remove_stale, _store_refusal, _writer_store
 
 # Metadata the indexing pipeline sets itself; a text's own metadata may not use these keys.
 RESERVED_META_KEYS = frozenset(
@@ -92,6 +94,7 @@ def index_texts(pipeline: Pipeline, texts: Iterable[str | Mapping[str, Any]]) ->
         usable in filters, e.g. `{"topic": "history"}`).
     :returns: The report: `files_read` counts the texts indexed, `skipped` lists texts that gave no passage.
     :raises InvalidText: When a text is invalid (nothing is written then), or two texts share one name.
+    :raises StoreWriteFailed: When the store refused the passages.
     """
     started = time.perf_counter()
     checked = [as_text(given, position) for position, given in enumerate(texts)]
@@ -109,18 +112,30 @@ def index_texts(pipeline: Pipeline, texts: Iterable[str | Mapping[str, Any]]) ->
         )
         for text in checked
     ]
-    result = pipeline.run({"router": {"sources": sources}}, include_outputs_from={"splitter"})
-    passages = result.get("splitter", {}).get("documents", [])
-    report.passages_written = result.get("writer", {}).get("documents_written", 0)
-    by_name: dict[str, set[str]] = {}
-    for passage in passages:
-        by_name.setdefault(str(passage.meta.get("file_path")), set()).add(passage.id)
-    for name in names:
-        if name in by_name:
-            report.files_read += 1
-        else:
-            report.skipped.append((name, "no text could be extracted"))
-    report.passages_removed = _remove_stale(_writer_store(pipeline), by_name, names)
+    store = _writer_store(pipeline)
+    try:
+        try:
+            result = pipeline.run({"router": {"sources": sources}}, include_outputs_from={"splitter"})
+        except Exception as error:
+            refusal = _store_refusal(error)
+            if refusal is None:
+                raise
+            reason = " ".join(str(refusal).split())
+            raise StoreWriteFailed(f"the document store refused the passages of the texts: {reason}") from error
+        passages = result.get("splitter", {}).get("documents", [])
+        report.passages_written = result.get("writer", {}).get("documents_written", 0)
+        by_name: dict[str, set[str]] = {}
+        for passage in passages:
+            by_name.setdefault(str(passage.meta.get("file_path")), set()).add(passage.id)
+        for name in names:
+            if name in by_name:
+                report.files_read += 1
+            else:
+                report.skipped.append((name, "no text could be extracted"))
+        report.passages_removed = _remove_stale(store, by_name, names)
+    finally:
+        with contextlib.suppress(Exception):  # keep the first error; the store may be what failed
+            make_searchable(store)  # Elasticsearch: the new passages are searchable when this returns
     report.seconds = time.perf_counter() - started
     return report
 

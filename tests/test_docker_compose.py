@@ -47,14 +47,16 @@ def test_app_is_wired_to_elasticsearch_by_environment_and_waits_for_it(compose: 
     assert all(str(p).startswith("127.0.0.1:") for p in app["ports"])
 
 
-def test_dockerfile_installs_the_project_and_serves_the_pipelines_with_hayhooks() -> None:
+def test_dockerfile_installs_the_project_and_serves_it_with_the_guarded_server() -> None:
     text = DOCKERFILE.read_text(encoding="utf-8")
     assert re.search(r"^FROM python:3\.11-slim$", text, re.MULTILINE)
     assert re.search(r"^RUN pip install \.$", text, re.MULTILINE)
-    assert 'CMD ["hayhooks", "run", "--host", "0.0.0.0", "--port", "1416", "--pipelines-dir", "/app/pipelines"]' in text
+    assert 'CMD ["extractive-qa", "serve", "--host", "0.0.0.0", "--port", "1416"]' in text
     assert "EQA_PIPELINES_DIR=/app/pipelines" in text  # an installed package has no pipelines/ next to it
+    assert "EQA_SERVING_DIR=/app/serving" in text  # nor serving/ (the hayhooks wrappers)
+    assert re.search(r"^COPY serving \./serving$", text, re.MULTILINE)
     copied = [name for sources in re.findall(r"^COPY (.+) \S+$", text, re.MULTILINE) for name in sources.split()]
-    assert {"pyproject.toml", "README.md", "extractive_qa", "components", "pipelines"} <= set(copied)
+    assert {"pyproject.toml", "README.md", "extractive_qa", "components", "pipelines", "serving"} <= set(copied)
     for name in copied:
         assert (ROOT / name).exists(), f"the Dockerfile copies {name}, which the project does not have"
     assert re.search(r"^COPY pipelines \./pipelines$", text, re.MULTILINE)

@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from extractive_qa import QuestionAnswerer, Settings
 from extractive_qa.errors import InvalidSettings
-from extractive_qa.server import ServingGuard, is_deploy_path, pipeline_names
+from extractive_qa.server import SERVING_DIR, ServingGuard, is_deploy_path, pipeline_names, serving_dir
 from extractive_qa.serving import (
     ReadWriteLock,
     ServeConfig,
@@ -184,8 +184,14 @@ def test_deploy_paths() -> None:
     assert not is_deploy_path("/ask/run") and not is_deploy_path("/undeployed")
 
 
-def test_the_served_wrappers() -> None:
+def test_the_served_wrappers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert pipeline_names() == ["ask", "index"]
+    assert serving_dir() == SERVING_DIR
+    monkeypatch.setenv("EQA_SERVING_DIR", str(SERVING_DIR))  # what the Docker image sets
+    assert pipeline_names() == ["ask", "index"]
+    monkeypatch.setenv("EQA_SERVING_DIR", str(tmp_path))
+    with pytest.raises(InvalidSettings, match="EQA_SERVING_DIR"):
+        serving_dir()
 
 
 # ---- the guard, in front of a small app, through httpx's in-process transport (no network) ----------------------
