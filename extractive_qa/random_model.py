@@ -47,9 +47,11 @@ def build_random_roberta(
         show_progress=False,
     )
     bpe.save_model(str(out))
-    tokenizer = RobertaTokenizerFast(
-        vocab_file=str(out / "vocab.json"), merges_file=str(out / "merges.txt"), model_max_length=512
-    )
+    # from_pretrained reads vocab.json + merges.txt under transformers 4 and 5 alike (the constructor's keyword
+    # names changed between them, and a wrong one silently gives an empty vocabulary).
+    tokenizer = RobertaTokenizerFast.from_pretrained(str(out), model_max_length=512)
+    if tokenizer.vocab_size < 256:
+        raise RuntimeError(f"the trained tokenizer has only {tokenizer.vocab_size} tokens")
     tokenizer.save_pretrained(str(out))
     config = RobertaConfig(
         vocab_size=tokenizer.vocab_size,
