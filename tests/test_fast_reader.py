@@ -164,6 +164,26 @@ def test_padding_free_batches_give_the_padded_logits(tiny_roberta: Path) -> None
         np.testing.assert_allclose(e, end[row, :n], atol=1e-4)
 
 
+def test_mixed_bf16_runner_runs_padded_rows_at_their_own_length(tiny_roberta: Path) -> None:
+    from transformers import AutoModelForQuestionAnswering
+
+    runner = QAModelRunner(AutoModelForQuestionAnswering.from_pretrained(str(tiny_roberta)), "cpu", "bf16")
+    assert runner.unpadded_only
+    assert runner.model.config._attn_implementation == "eager"
+    rows = [[0, 713, 16, 10, 1296, 2, 2, 6179, 2], [0, 99, 98, 2, 2, 97, 2]]
+    ids = np.full((2, 9), 1, dtype=np.int64)
+    mask = np.zeros_like(ids)
+    for r, row in enumerate(rows):
+        ids[r, : len(row)] = row
+        mask[r, : len(row)] = 1
+    start, end = runner.logits({"input_ids": ids, "attention_mask": mask})
+    assert np.isneginf(start[1, 7:]).all() and np.isneginf(end[1, 7:]).all()
+    for r, row in enumerate(rows):
+        alone_start, alone_end = runner.logits({"input_ids": [row]})
+        np.testing.assert_array_equal(start[r, : len(row)], alone_start[0])
+        np.testing.assert_array_equal(end[r, : len(row)], alone_end[0])
+
+
 def test_runner_rejects_unresolved_precision(tiny_roberta: Path) -> None:
     from transformers import AutoModelForQuestionAnswering
 
