@@ -12,6 +12,8 @@ from haystack import Document, ExtractedAnswer, component, default_from_dict, de
 from haystack.utils import ComponentDevice, Secret, deserialize_secrets_inplace
 from haystack.utils.hf import deserialize_hf_model_kwargs, serialize_hf_model_kwargs
 
+from components.reader_backends import PRECISIONS, QAModelRunner, plan_batches, resolve_precision
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "deepset/roberta-base-squad2"
@@ -57,15 +59,18 @@ class ExtractiveQAReader:
     - limits answers to `max_answer_length` tokens and questions to `max_query_length` tokens (as the
       SQuAD 2.0 evaluation of deepset/roberta-base-squad2 does: 30 and 64),
     - fills each answer's `context` with the text around the span,
-    - passes token type ids to models that use them (BERT-style), pads each batch only to its own longest
-      window, and honours run-time overrides of 0.
+    - passes token type ids to models that use them (BERT-style), and honours run-time overrides of 0,
+    - runs fast: on CPU, batches carry no padding at all (windows of one length go together) and `precision="auto"`
+      runs the transformer's matrix multiplications in bfloat16 where the CPU has native bfloat16 arithmetic
+      (AVX-512 BF16 / AMX; the residual stream, layer norms and span head stay fp32); on CUDA it runs in fp16.
+      See `components/reader_backends.py` and `docs/fast-reader.md`.
 
     Usage example:
     ```python
     from haystack import Document
     from components.reader import ExtractiveQAReader
 
-    reader = ExtractiveQAReader(model="deepset/roberta-base-squad2")
+    reader = ExtractiveQAReader(model="deepset/roberta-base-squad2", precision="auto")
     reader.warm_up()
     docs = [Document(content="The Normans gave their name to Normandy, a region in France.")]
     result = reader.run(query="In what country is Normandy?", documents=docs)
@@ -89,6 +94,7 @@ class ExtractiveQAReader:
         context_window: int = 150,
         no_answer: bool = True,
         model_kwargs: dict[str, Any] | None = None,
+        precision: str = "auto",
     ) -> None:
         """
         Creates an ExtractiveQAReader.
@@ -107,6 +113,10 @@ class ExtractiveQAReader:
         :param context_window: The number of characters of text kept on each side of an answer as its context.
         :param no_answer: Whether to add the no-answer entry (with the null-score evidence) to the answers.
         :param model_kwargs: Extra keyword arguments for `AutoModelForQuestionAnswering.from_pretrained`.
+        :param precision: The arithmetic the model runs in: `"auto"` (fp16 on CUDA; mixed bfloat16 on a CPU with
+            native bfloat16 arithmetic, AVX-512 BF16 or AMX; fp32 elsewhere), `"fp32"` (the reference, slowest),
+            `"bf16"` or `"fp16"`. Run `python benchmarks/reader_accuracy_guard.py` to see what a precision costs in
+            answers on your model.
         """
         if max_query_length + stride + 4 > max_seq_length:
             raise ValueError(
@@ -121,6 +131,8 @@ class ExtractiveQAReader:
         ):
             if value < 1:
                 raise ValueError(f"{name} must be at least 1, got {value}")
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
         self.model_name_or_path = str(model)
         self.device = device
         self.token = token
@@ -135,9 +147,11 @@ class ExtractiveQAReader:
         self.context_window = context_window
         self.no_answer = no_answer
         self.model_kwargs = model_kwargs or {}
+        self.precision = precision
         self.model: Any = None
         self.tokenizer: Any = None
         self._torch_device: Any = None
+        self._runner: QAModelRunner | None = None
 
     def _get_telemetry_data(self) -> dict[str, Any]:
         return {"model": self.model_name_or_path}
@@ -164,6 +178,7 @@ class ExtractiveQAReader:
             context_window=self.context_window,
             no_answer=self.no_answer,
             model_kwargs=dict(self.model_kwargs),
+            precision=self.precision,
         )
         serialize_hf_model_kwargs(data["init_parameters"]["model_kwargs"])
         return data
@@ -186,7 +201,7 @@ class ExtractiveQAReader:
 
     def warm_up(self) -> None:
         """
-        Loads the model and its tokenizer.
+        Loads the model and its tokenizer, and prepares the model in the reader's precision.
 
         :raises FileNotFoundError: When the model is given as a local path that does not exist.
         """
@@ -205,7 +220,13 @@ class ExtractiveQAReader:
         model = AutoModelForQuestionAnswering.from_pretrained(source, token=token, **self.model_kwargs)
         device = (self.device or ComponentDevice.resolve_device(None)).to_torch()
         self._torch_device = device
-        self.model = model.to(device).eval()
+        self._runner = QAModelRunner(model.to(device), device, resolve_precision(self.precision, device.type))
+        self.model = self._runner.model
+
+    @property
+    def resolved_precision(self) -> str | None:
+        """The precision the model runs in after `warm_up` (`"fp32"`, `"bf16"` or `"fp16"`); `None` before."""
+        return self._runner.precision if self._runner is not None else None
 
     # ---- tokenization -------------------------------------------------------------------------------------------
 
@@ -263,34 +284,38 @@ class ExtractiveQAReader:
     # ---- model --------------------------------------------------------------------------------------------------
 
     def _forward(self, windows: list[_Window], max_batch_size: int) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Runs the model over all windows, batching windows of similar length together."""
-        import torch
+        """
+        Runs the model over all windows and returns each window's start and end logits (without padding).
 
+        On CPU only windows of one length share a batch, so no token of padding is computed; on GPUs windows are
+        sorted by length and batched `max_batch_size` at a time, padded to the longest of their batch.
+        """
+        if self._runner is None:
+            raise RuntimeError("the reader is not warmed up; call warm_up() first")
+        on_cpu = self._runner.device.type == "cpu"
+        lengths = [len(w.input_ids) for w in windows]
         results: list[tuple[np.ndarray, np.ndarray]] = [(np.empty(0), np.empty(0))] * len(windows)
-        order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
         pad_id = self.tokenizer.pad_token_id or 0
-        for begin in range(0, len(order), max_batch_size):
-            batch = [windows[i] for i in order[begin : begin + max_batch_size]]
-            width = max(len(w.input_ids) for w in batch)
-            input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-            attention_mask = torch.zeros((len(batch), width), dtype=torch.long)
-            token_type_ids = torch.zeros((len(batch), width), dtype=torch.long)
+        for batch_indices in plan_batches(lengths, max_batch_size, max_padding=0.0 if on_cpu else math.inf):
+            batch = [windows[i] for i in batch_indices]
+            width = max(lengths[i] for i in batch_indices)
+            input_ids = np.full((len(batch), width), pad_id, dtype=np.int64)
+            attention_mask = np.zeros((len(batch), width), dtype=np.int64)
+            token_type_ids = np.zeros((len(batch), width), dtype=np.int64)
             for row, window in enumerate(batch):
                 n = len(window.input_ids)
-                input_ids[row, :n] = torch.tensor(window.input_ids)
+                input_ids[row, :n] = window.input_ids
                 attention_mask[row, :n] = 1
                 if window.token_type_ids is not None:
-                    token_type_ids[row, :n] = torch.tensor(window.token_type_ids)
-            inputs = {"input_ids": input_ids, "attention_mask": attention_mask}
+                    token_type_ids[row, :n] = window.token_type_ids
+            inputs: dict[str, np.ndarray] = {"input_ids": input_ids}
+            if not attention_mask.all():
+                inputs["attention_mask"] = attention_mask
             if batch[0].token_type_ids is not None:
                 inputs["token_type_ids"] = token_type_ids
-            inputs = {k: v.to(self._torch_device) for k, v in inputs.items()}
-            with torch.inference_mode():
-                output = self.model(**inputs)
-            start = output.start_logits.float().cpu().numpy()
-            end = output.end_logits.float().cpu().numpy()
-            for row, window_index in enumerate(order[begin : begin + max_batch_size]):
-                n = len(windows[window_index].input_ids)
+            start, end = self._runner.logits(inputs)
+            for row, window_index in enumerate(batch_indices):
+                n = lengths[window_index]
                 results[window_index] = (start[row, :n], end[row, :n])
         return results
 

@@ -61,6 +61,8 @@ def build_random_roberta(
         mask_token="<mask>",
         model_max_length=512,
     )
+    if tokenizer.vocab_size < 256:
+        raise RuntimeError(f"the trained tokenizer has only {tokenizer.vocab_size} tokens")
     tokenizer.save_pretrained(str(out))
     config = RobertaConfig(
         vocab_size=tokenizer.vocab_size,

@@ -1,0 +1,222 @@
+"""
+Accuracy guard for the fast reader: does a precision keep the fp32 reader's answers?
+
+Reader mode on SQuAD 2.0 (each question with its own paragraph): the project's ExtractiveQAReader answers every
+question twice, in the reference precision (fp32) and in the candidate (default: `auto`, i.e. what the query
+pipeline uses on this machine). It reports
+
+- agreement: the share of questions whose best span (character offsets) is the same in both,
+- decision agreement: the same, after the SQuAD 2.0 null-score rule (no answer when the null score beats the best
+  span by more than `--threshold`), i.e. whether the final answers match,
+- EM and F1 of both (a simple SQuAD 2.0 metric: normalized text, token F1, max over the gold answers; the empty
+  answer for unanswerable questions),
+- the time each took.
+
+It exits with status 1 when agreement falls below `--min-agreement` (99%) or the F1 drops by more than
+`--max-f1-drop` (0.3), so it can guard a change.
+
+Usage:
+```
+flock /tmp/bench.lock python benchmarks/reader_accuracy_guard.py                 # all 5,566 held-out questions
+python benchmarks/reader_accuracy_guard.py --limit 500 --precision bf16
+python benchmarks/reader_accuracy_guard.py --model path/to/model --data dev-v2.0.json --json guard.json
+```
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import re
+import string
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+DEFAULT_MODEL = SHARED / "models" / "minilm-squad-mini"
+DEFAULT_DATA = SHARED / "data" / "squad2" / "dev-v2.0-heldout.json"
+
+
+# ---- a simple SQuAD 2.0 metric ------------------------------------------------------------------------------------
+
+
+def normalize_answer(text: str) -> str:
+    """Lower case, no punctuation, no articles, single spaces (the official SQuAD normalization)."""
+    text = text.lower()
+    text = "".join(ch for ch in text if ch not in set(string.punctuation))
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return " ".join(text.split())
+
+
+def f1_score(prediction: str, gold: str) -> float:
+    pred_tokens = normalize_answer(prediction).split()
+    gold_tokens = normalize_answer(gold).split()
+    if not pred_tokens or not gold_tokens:
+        return float(pred_tokens == gold_tokens)
+    common = collections.Counter(pred_tokens) & collections.Counter(gold_tokens)
+    same = sum(common.values())
+    if same == 0:
+        return 0.0
+    precision = same / len(pred_tokens)
+    recall = same / len(gold_tokens)
+    return 2 * precision * recall / (precision + recall)
+
+
+def score(prediction: str, golds: list[str]) -> tuple[float, float]:
+    """(exact match, F1) against the best-matching gold answer; `golds == [""]` for an unanswerable question."""
+    return (
+        max(float(normalize_answer(prediction) == normalize_answer(g)) for g in golds),
+        max(f1_score(prediction, g) for g in golds),
+    )
+
+
+# ---- the comparison -----------------------------------------------------------------------------------------------
+
+
+def load_items(path: Path, limit: int | None) -> list[dict[str, Any]]:
+    """Questions with their own paragraph and gold answers, in file order; `limit` spreads a sample over the file."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    items = [
+        {
+            "id": qa["id"],
+            "question": qa["question"],
+            "context": paragraph["context"],
+            "golds": [a["text"] for a in qa.get("answers", [])] or [""],
+        }
+        for article in data["data"]
+        for paragraph in article["paragraphs"]
+        for qa in paragraph["qas"]
+    ]
+    if limit and limit < len(items):
+        step = len(items) // limit
+        items = items[::step][:limit]
+    return items
+
+
+def answer_all(
+    model: str, precision: str, items: list[dict[str, Any]], chunk: int, threads: int | None
+) -> dict[str, Any]:
+    """Runs one reader over all items; returns per-question best span, null-score difference, and the seconds."""
+    import torch
+    from haystack import Document
+
+    from components.reader import ExtractiveQAReader
+
+    if threads:
+        torch.set_num_threads(threads)
+    reader = ExtractiveQAReader(model=model, precision=precision)
+    reader.warm_up()
+    results = []
+    start = time.perf_counter()
+    for begin in range(0, len(items), chunk):
+        part = items[begin : begin + chunk]
+        answers = reader.answer_batch([i["question"] for i in part], [[Document(content=i["context"])] for i in part])
+        for found in answers:
+            spans = [a for a in found if a.data is not None]
+            null = next(a for a in found if a.data is None)
+            best = spans[0] if spans else None
+            results.append(
+                {
+                    "span": [best.document_offset.start, best.document_offset.end] if best else None,
+                    "text": best.data if best else "",
+                    "null_score_diff": null.meta.get("null_score_diff", float("inf")),
+                }
+            )
+    return {"precision": reader.resolved_precision, "seconds": time.perf_counter() - start, "answers": results}
+
+
+def evaluate(items: list[dict[str, Any]], run: dict[str, Any], threshold: float) -> dict[str, float]:
+    em = f1 = has_f1 = 0.0
+    has = 0
+    for item, answer in zip(items, run["answers"], strict=True):
+        prediction = "" if answer["null_score_diff"] > threshold else answer["text"]
+        e, f = score(prediction, item["golds"])
+        em += e
+        f1 += f
+        if item["golds"] != [""]:
+            has += 1
+            has_f1 += f
+    n = len(items)
+    return {"EM": 100 * em / n, "F1": 100 * f1 / n, "HasAns_F1": 100 * has_f1 / max(has, 1)}
+
+
+def compare(
+    items: list[dict[str, Any]], reference: dict[str, Any], candidate: dict[str, Any], threshold: float
+) -> dict:
+    n = len(items)
+    same_span = same_decision = 0
+    deltas = []
+    for ref, cand in zip(reference["answers"], candidate["answers"], strict=True):
+        same_span += ref["span"] == cand["span"]
+        ref_pred = None if ref["null_score_diff"] > threshold else ref["span"]
+        cand_pred = None if cand["null_score_diff"] > threshold else cand["span"]
+        same_decision += ref_pred == cand_pred
+        deltas.append(abs(ref["null_score_diff"] - cand["null_score_diff"]))
+    deltas.sort()
+    return {
+        "questions": n,
+        "span_agreement": 100 * same_span / n,
+        "decision_agreement": 100 * same_decision / n,
+        "null_score_diff_delta_median": deltas[n // 2],
+        "null_score_diff_delta_max": deltas[-1],
+        "reference": {"precision": reference["precision"], "seconds": reference["seconds"]}
+        | evaluate(items, reference, threshold),
+        "candidate": {"precision": candidate["precision"], "seconds": candidate["seconds"]}
+        | evaluate(items, candidate, threshold),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="QA model directory or hub id")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="SQuAD 2.0-format JSON")
+    parser.add_argument("--precision", default="auto", help="the candidate precision (default auto)")
+    parser.add_argument("--reference", default="fp32", help="the reference precision (default fp32)")
+    parser.add_argument("--limit", type=int, default=None, help="a sample of this many questions (default all)")
+    parser.add_argument("--chunk", type=int, default=64, help="questions per answer_batch call")
+    parser.add_argument("--threshold", type=float, default=0.0, help="null-score threshold of the decision")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads")
+    parser.add_argument("--min-agreement", type=float, default=99.0, help="required span agreement, %%")
+    parser.add_argument("--max-f1-drop", type=float, default=0.3, help="allowed F1 loss, points")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = parser.parse_args(argv)
+    if not args.data.exists():
+        parser.error(f"data not found: {args.data} (pass --data)")
+
+    items = load_items(args.data, args.limit)
+    print(f"{len(items)} questions from {args.data.name}, model {args.model}", file=sys.stderr)
+    reference = answer_all(str(args.model), args.reference, items, args.chunk, args.threads)
+    candidate = answer_all(str(args.model), args.precision, items, args.chunk, args.threads)
+    figures = compare(items, reference, candidate, args.threshold)
+
+    ref, cand = figures["reference"], figures["candidate"]
+    print(f"questions: {figures['questions']}")
+    print(f"best span agreement:  {figures['span_agreement']:.2f}%  ({cand['precision']} vs {ref['precision']})")
+    print(f"decision agreement:   {figures['decision_agreement']:.2f}%  (null-score threshold {args.threshold})")
+    print(
+        f"|null_score_diff change|: median {figures['null_score_diff_delta_median']:.4f}, "
+        f"max {figures['null_score_diff_delta_max']:.4f}"
+    )
+    print(f"{'precision':10s} {'EM':>7s} {'F1':>7s} {'HasAns F1':>9s} {'seconds':>8s}")
+    for run in (ref, cand):
+        print(f"{run['precision']:10s} {run['EM']:7.2f} {run['F1']:7.2f} {run['HasAns_F1']:9.2f} {run['seconds']:8.1f}")
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+    failed = []
+    if figures["span_agreement"] < args.min_agreement:
+        failed.append(f"span agreement {figures['span_agreement']:.2f}% < {args.min_agreement}%")
+    if ref["F1"] - cand["F1"] > args.max_f1_drop:
+        failed.append(f"F1 drop {ref['F1'] - cand['F1']:.2f} > {args.max_f1_drop}")
+    if failed:
+        print("GUARD FAILED: " + "; ".join(failed))
+        return 1
+    print("guard passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

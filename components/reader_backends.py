@@ -1,0 +1,269 @@
+"""
+How `ExtractiveQAReader` runs its question-answering model: the numeric precision and the batching of windows.
+
+The reader tokenizes (question, passage) windows; this module turns them into start and end logits as fast as the
+hardware allows while keeping the answers of the full-precision model:
+
+- `resolve_precision` picks the precision for a device: on CUDA half precision (fp16), on a CPU with native
+  bfloat16 dot products (AVX-512 BF16 or AMX) `bf16`, otherwise fp32.
+- `bf16` on CPU is *mixed* precision: the matrix multiplications of the transformer (its linear layers and the
+  attention products) take bfloat16 inputs and accumulate in fp32, while the residual stream, the layer norms,
+  the embeddings and the start/end head stay in fp32. The bfloat16 copies of the weights are made once at
+  warm-up, not at every call (as `torch.autocast` would).
+- `plan_batches` groups windows so that no batch carries padding on CPU, where every padded token costs as much
+  as a real one, and allows a little padding on GPUs, where large batches matter more.
+
+Usage example:
+```python
+from transformers import AutoModelForQuestionAnswering
+
+from components.reader_backends import QAModelRunner, resolve_precision
+
+model = AutoModelForQuestionAnswering.from_pretrained("deepset/roberta-base-squad2")
+runner = QAModelRunner(model, device="cpu", precision=resolve_precision("auto", "cpu"))
+start, end = runner.logits({"input_ids": [[0, 713, 16, 10, 1296, 2, 2, 6179, 2]]})
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import torch
+
+Precision = Literal["auto", "fp32", "bf16", "fp16"]
+PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16", "fp16")
+
+
+def cpu_has_native_bf16() -> bool:
+    """True when this CPU multiplies bfloat16 natively (AVX-512 BF16 or AMX), so bf16 beats fp32 by 2x or more."""
+    capabilities: Mapping[str, Any] = {}
+    get_capabilities = getattr(torch.cpu, "get_capabilities", None)
+    if get_capabilities is not None:
+        try:
+            capabilities = get_capabilities()
+        except Exception:  # an unknown processor: fall back to oneDNN's own check
+            capabilities = {}
+    if capabilities:
+        return bool(capabilities.get("avx512_bf16") or capabilities.get("amx_bf16"))
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()) and _cpuinfo_has("avx512_bf16", "amx_bf16")
+    except Exception:
+        return False
+
+
+def _cpuinfo_has(*flags: str) -> bool:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            text = cpuinfo.read()
+    except OSError:
+        return False
+    words = set(text.split())
+    return any(flag in words for flag in flags)
+
+
+def resolve_precision(precision: str, device_type: str) -> str:
+    """
+    Turns a precision setting into the one used on a device.
+
+    :param precision: `"auto"`, `"fp32"`, `"bf16"` or `"fp16"`.
+    :param device_type: The torch device type: `"cpu"`, `"cuda"`, `"mps"`, ...
+    :returns: `"fp32"`, `"bf16"` or `"fp16"`: `"auto"` gives `"fp16"` on CUDA, `"bf16"` on a CPU with native
+        bfloat16 arithmetic (AVX-512 BF16 or AMX) and `"fp32"` elsewhere; any other value is returned as it is
+        (on a CPU without native bfloat16, `"bf16"` is correct but slower than fp32).
+    :raises ValueError: For an unknown precision.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
+    if precision != "auto":
+        return precision
+    if device_type == "cuda":
+        return "fp16"
+    if device_type == "cpu" and cpu_has_native_bf16():
+        return "bf16"
+    return "fp32"
+
+
+def plan_batches(lengths: Sequence[int], max_batch_size: int, max_padding: float = 0.0) -> list[list[int]]:
+    """
+    Groups windows into batches of similar length, so that padding costs (almost) nothing.
+
+    Windows are taken shortest first; a batch grows while it has fewer than `max_batch_size` windows and its padded
+    size (windows x the longest window) exceeds the windows' total length by at most `max_padding` of that total.
+
+    :param lengths: The length of each window, in tokens.
+    :param max_batch_size: The most windows in one batch.
+    :param max_padding: The padding allowed in a batch, as a fraction of its real tokens (0: none at all).
+    :returns: The batches, as lists of window indices.
+
+    Usage example:
+    ```python
+    plan_batches([5, 3, 5, 4], max_batch_size=8)  # [[1], [3], [0, 2]]
+    ```
+    """
+    if max_batch_size < 1:
+        raise ValueError(f"max_batch_size must be at least 1, got {max_batch_size}")
+    if max_padding < 0:
+        raise ValueError(f"max_padding must not be negative, got {max_padding}")
+    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], i))
+    batches: list[list[int]] = []
+    current: list[int] = []
+    total = 0
+    for index in order:
+        n = lengths[index]
+        if current:
+            # sorted ascending: the newcomer is the longest, so it sets the batch's width
+            grown_total = total + n
+            if len(current) < max_batch_size and n * (len(current) + 1) - grown_total <= max_padding * grown_total:
+                current.append(index)
+                total = grown_total
+                continue
+            batches.append(current)
+        current, total = [index], n
+    if current:
+        batches.append(current)
+    return batches
+
+
+class LowPrecisionLinear(torch.nn.Module):
+    """
+    A linear layer that multiplies in a low precision (bfloat16), with its weights converted once.
+
+    Its input is cast to the low precision; its output stays in it (the next operation decides what to do with it).
+
+    Usage example:
+    ```python
+    import torch
+
+    layer = LowPrecisionLinear(torch.nn.Linear(8, 4), torch.bfloat16)
+    layer(torch.randn(2, 8)).dtype  # torch.bfloat16
+    ```
+    """
+
+    def __init__(self, linear: torch.nn.Linear, dtype: torch.dtype) -> None:
+        """
+        :param linear: The full-precision layer to copy.
+        :param dtype: The precision of the multiplication, e.g. `torch.bfloat16`.
+        """
+        super().__init__()
+        self.in_features = linear.in_features
+        self.out_features = linear.out_features
+        self.weight = torch.nn.Parameter(linear.weight.detach().to(dtype), requires_grad=False)
+        self.bias = (
+            torch.nn.Parameter(linear.bias.detach().to(dtype), requires_grad=False) if linear.bias is not None else None
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Applies the layer in its precision."""
+        return torch.nn.functional.linear(x.to(self.weight.dtype), self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, dtype={self.weight.dtype}"
+
+
+def _head(model: Any) -> Any:
+    """The model's span head (the last linear layer, giving start and end logits), kept in full precision."""
+    return getattr(model, "qa_outputs", None)
+
+
+def to_mixed_bf16(model: Any) -> Any:
+    """
+    Converts a question-answering model in place to mixed bfloat16: every linear layer of the transformer multiplies
+    in bfloat16 (its weights converted once), the rest stays in fp32.
+
+    A linear layer's bfloat16 output flows into attention (whose products then run in bfloat16 too) or into the
+    activation function, and is added back to the fp32 residual stream before each layer norm, so rounding does
+    not accumulate over the layers. The span head stays fp32.
+
+    :param model: A `transformers` question-answering model in fp32.
+    :returns: The same model, converted.
+    """
+    head = _head(model)
+    replaced = 0
+    for parent in list(model.modules()):
+        for name, child in list(parent.named_children()):
+            if isinstance(child, torch.nn.Linear) and child is not head:
+                setattr(parent, name, LowPrecisionLinear(child, torch.bfloat16))
+                replaced += 1
+    if replaced == 0:
+        raise ValueError(f"{type(model).__name__} has no linear layers to convert to bfloat16")
+    return model
+
+
+class QAModelRunner:
+    """
+    Runs a question-answering model in a given precision on batches of token ids and returns start and end logits.
+
+    Usage example:
+    ```python
+    from transformers import AutoModelForQuestionAnswering
+
+    from components.reader_backends import QAModelRunner
+
+    model = AutoModelForQuestionAnswering.from_pretrained("deepset/roberta-base-squad2")
+    runner = QAModelRunner(model, device="cpu", precision="bf16")
+    start, end = runner.logits({"input_ids": [[0, 713, 16, 10, 1296, 2, 2, 6179, 2]]})
+    ```
+    """
+
+    def __init__(self, model: Any, device: Any, precision: str) -> None:
+        """
+        :param model: A `transformers` question-answering model, in fp32, already on `device`.
+        :param device: The torch device (or its name) the model runs on.
+        :param precision: A resolved precision: `"fp32"`, `"bf16"` or `"fp16"` (see `resolve_precision`).
+        """
+        if precision not in ("fp32", "bf16", "fp16"):
+            raise ValueError(f"precision must be fp32, bf16 or fp16 (resolve 'auto' first), got {precision!r}")
+        self.device = torch.device(device)
+        self.precision = precision
+        # Mixed bf16 on CPU: plain ("eager") attention, as bf16 batched products (faster here than PyTorch's fused
+        # CPU attention kernel, and as accurate); it never sees padding (see `logits`), so it needs no mask.
+        self.unpadded_only = self.device.type == "cpu" and precision == "bf16"
+        model = model.eval()
+        if self.unpadded_only:
+            model = to_mixed_bf16(model)
+            set_attention = getattr(model, "set_attn_implementation", None)
+            if set_attention is not None:
+                set_attention("eager")
+        elif precision != "fp32":
+            # GPUs: the usual half-precision inference, the whole model in fp16 or bf16.
+            model = model.to(torch.float16 if precision == "fp16" else torch.bfloat16)
+        self.model = model
+
+    def logits(self, inputs: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+        """
+        Runs the model on one batch.
+
+        :param inputs: `input_ids` and optionally `attention_mask` and `token_type_ids`, each shaped
+            (windows, tokens): numpy arrays, tensors or nested lists of integers.
+        :returns: The start and end logits as fp32 numpy arrays shaped (windows, tokens). In mixed bf16 on CPU a
+            padded batch is run row by row, each row at its own length, and padded positions get `-inf`.
+        """
+        arrays = {name: np.asarray(value, dtype=np.int64) for name, value in inputs.items() if value is not None}
+        mask = arrays.get("attention_mask")
+        if mask is not None and mask.all():
+            del arrays["attention_mask"]  # no padding: the model needs no mask
+            mask = None
+        if mask is None or not self.unpadded_only:
+            return self._run(arrays)
+        start = np.full(mask.shape, -np.inf, dtype=np.float32)
+        end = np.full(mask.shape, -np.inf, dtype=np.float32)
+        for row in range(mask.shape[0]):
+            keep = mask[row].astype(bool)
+            if not keep.any():
+                continue
+            row_inputs = {
+                name: value[row : row + 1, keep] for name, value in arrays.items() if name != "attention_mask"
+            }
+            row_start, row_end = self._run(row_inputs)
+            start[row, keep] = row_start[0]
+            end[row, keep] = row_end[0]
+        return start, end
+
+    def _run(self, arrays: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        tensors = {name: torch.from_numpy(value).to(self.device) for name, value in arrays.items()}
+        with torch.inference_mode():
+            output = self.model(**tensors)
+        return output.start_logits.float().cpu().numpy(), output.end_logits.float().cpu().numpy()
