@@ -189,6 +189,12 @@ def to_mixed_bf16(model: Any) -> Any:
                 replaced += 1
     if replaced == 0:
         raise ValueError(f"{type(model).__name__} has no linear layers to convert to bfloat16")
+    # The weights loaded from disk may be views of the memory-mapped checkpoint: copy the few fp32 tensors left
+    # (embeddings, layer norms, head) so that the mapping, and the fp32 weights read through it, can be let go.
+    with torch.no_grad():
+        for tensor in [*model.parameters(), *model.buffers()]:
+            if tensor.dtype != torch.bfloat16:
+                tensor.data = tensor.data.clone()
     return model
 
 
