@@ -173,6 +173,8 @@ def measure_times(
                 chunk_seconds[name][c].append(time.perf_counter() - start)
     return {
         "labels": labels,
+        "stats": {n: dict(getattr(r, "stats", {})) for n, r in readers.items()},
+        "verify_margin": {n: getattr(r, "resolved_verify_margin", None) for n, r in readers.items()},
         "threads": torch.get_num_threads(),
         "questions": len(queries),
         "passages": sum(len(d) for d in documents),
@@ -290,6 +292,13 @@ def main(argv: list[str] | None = None) -> int:
                 for s, o in zip(times["seconds"]["stock"], times["seconds"][name], strict=True)
             ]
             print(f"median per-question speed-up of {times['labels'][name]}: {statistics.median(ratios):.2f}x")
+    for name in readers:
+        stats = times["stats"].get(name)
+        if stats and stats.get("rechecked_windows"):
+            print(
+                f"{times['labels'][name]}: close calls rechecked in fp32: {stats['rechecked_windows']} of "
+                f"{stats['windows']} windows (margin {times['verify_margin'][name]:.4f})"
+            )
     results = {"times": times, "rss": rss}
     if args.json:
         args.json.write_text(json.dumps({"summary": summary, "raw": results}, indent=2), encoding="utf-8")

@@ -176,6 +176,8 @@ class ExtractiveQAReader:
         self._torch_device: Any = None
         self._runner: QAModelRunner | None = None
         self._verify_margin = 0.0
+        #: windows run through the model, and those of them run again in fp32 (close calls), since warm-up
+        self.stats = {"windows": 0, "rechecked_windows": 0}
 
     def _get_telemetry_data(self) -> dict[str, Any]:
         return {"model": self.model_name_or_path}
@@ -468,12 +470,14 @@ class ExtractiveQAReader:
         truncated = [self._truncate_query(q, self.max_query_length) for q in queries]
         windows, flat_documents = self._windows(truncated, documents, max_seq_length, stride)
         logits = self._forward(windows, max_batch_size) if windows else []
+        self.stats["windows"] += len(windows)
         window_spans = [
             self._best_spans(start, end, window, max_answer_length, answers_per_seq)
             for window, (start, end) in zip(windows, logits, strict=True)
         ]
         if self._verify_margin > 0:
             recheck = self._close_calls(windows, window_spans, self._verify_margin)
+            self.stats["rechecked_windows"] += len(recheck)
             if recheck:
                 exact = self._forward([windows[i] for i in recheck], max_batch_size, reference=True)
                 for i, (start, end) in zip(recheck, exact, strict=True):
