@@ -126,7 +126,14 @@ def answer_all(
                     "null_score_diff": null.meta.get("null_score_diff", float("inf")),
                 }
             )
-    return {"precision": reader.resolved_precision, "seconds": time.perf_counter() - start, "answers": results}
+    return {
+        "precision": reader.resolved_precision,
+        "verify_margin": reader.resolved_verify_margin,
+        "windows": reader.stats["windows"],
+        "rechecked_windows": reader.stats["rechecked_windows"],
+        "seconds": time.perf_counter() - start,
+        "answers": results,
+    }
 
 
 def evaluate(items: list[dict[str, Any]], run: dict[str, Any], threshold: float) -> dict[str, float]:
@@ -157,6 +164,11 @@ def compare(
         same_decision += ref_pred == cand_pred
         deltas.append(abs(ref["null_score_diff"] - cand["null_score_diff"]))
     deltas.sort()
+    disagreements = [
+        {"id": item["id"], "question": item["question"], "reference": ref["text"], "candidate": cand["text"]}
+        for item, ref, cand in zip(items, reference["answers"], candidate["answers"], strict=True)
+        if ref["span"] != cand["span"]
+    ]
     return {
         "questions": n,
         "span_agreement": 100 * same_span / n,
@@ -165,8 +177,15 @@ def compare(
         "null_score_diff_delta_max": deltas[-1],
         "reference": {"precision": reference["precision"], "seconds": reference["seconds"]}
         | evaluate(items, reference, threshold),
-        "candidate": {"precision": candidate["precision"], "seconds": candidate["seconds"]}
+        "candidate": {
+            "precision": candidate["precision"],
+            "seconds": candidate["seconds"],
+            "verify_margin": candidate["verify_margin"],
+            "windows": candidate["windows"],
+            "rechecked_windows": candidate["rechecked_windows"],
+        }
         | evaluate(items, candidate, threshold),
+        "disagreements": disagreements,
     }
 
 
@@ -201,6 +220,11 @@ def main(argv: list[str] | None = None) -> int:
         f"|null_score_diff change|: median {figures['null_score_diff_delta_median']:.4f}, "
         f"max {figures['null_score_diff_delta_max']:.4f}"
     )
+    if cand["verify_margin"]:
+        print(
+            f"close calls rechecked in fp32: {cand['rechecked_windows']} of {cand['windows']} windows "
+            f"({100 * cand['rechecked_windows'] / max(cand['windows'], 1):.1f}%), margin {cand['verify_margin']:.4f}"
+        )
     print(f"{'precision':10s} {'EM':>7s} {'F1':>7s} {'HasAns F1':>9s} {'seconds':>8s}")
     for run in (ref, cand):
         print(f"{run['precision']:10s} {run['EM']:7.2f} {run['F1']:7.2f} {run['HasAns_F1']:9.2f} {run['seconds']:8.1f}")

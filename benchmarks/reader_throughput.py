@@ -6,9 +6,14 @@ random weights, built once with a byte-level BPE tokenizer trained on the bundle
 real SQuAD 2.0 dev questions, each with the top-10 passages that the project's BM25 retriever finds in the bundled
 collection (data/ indexed with the project's indexing pipeline into a temporary in-memory store).
 
-Each reader runs in its own subprocess (a fair peak-RSS figure for each), is warmed up on one question, then
-answers the whole workload `--repeats` times; the table gives the median pass. Our reader is timed twice: one
-`run()` per question (as the query pipeline calls it), and one `answer_batch()` over all questions at once.
+Timing: one subprocess loads all the readers, warms each up on one question, then answers the workload
+`--repeats` times, *interleaved*: question by question, each reader in turn (the order rotating), so that load
+from other processes on the machine falls on all readers alike. A reader's time for a pass is the sum over the
+questions of the median of its repeats. Our reader is timed twice: one `run()` per question (as the query
+pipeline calls it), and `answer_batch()` over chunks of `--batch-questions` questions (timed chunk by chunk).
+
+Memory: each reader then runs alone in a fresh subprocess (loading, warm-up, the first `--rss-questions`
+questions), which reports its peak RSS (`ru_maxrss`), interpreter and libraries included.
 
 Usage:
 ```
@@ -88,89 +93,110 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def measure(reader_name: str, model: str, workload_path: Path, repeats: int, threads: int | None) -> dict[str, Any]:
-    """Loads one reader, warms it up and times passes over the workload; returns the timings and peak RSS."""
-    import torch
-    from haystack import Document
-
-    if threads:
-        torch.set_num_threads(threads)
-    workload = json.loads(workload_path.read_text(encoding="utf-8"))
-    queries = [item["question"] for item in workload]
-    documents = [[Document.from_dict(d) for d in item["documents"]] for item in workload]
-    rss_before_model = peak_rss_mib()
+def load_reader(reader_name: str, model: str) -> tuple[Any, str]:
+    """Builds and warms up one reader; returns it with its label."""
     if reader_name == "stock":
         from haystack.components.readers import ExtractiveReader
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
-            reader: Any = ExtractiveReader(model=model)
-        label = "stock ExtractiveReader (fp32)"
-    else:
-        from components.reader import ExtractiveQAReader
+            stock = ExtractiveReader(model=model)
+        stock.warm_up()
+        return stock, "stock ExtractiveReader (fp32)"
+    from components.reader import ExtractiveQAReader
 
-        reader = ExtractiveQAReader(model=model, precision="fp32" if reader_name == "ours-fp32" else "auto")
-    load_start = time.perf_counter()
-    reader.warm_up()
-    load_seconds = time.perf_counter() - load_start
-    if reader_name != "stock":
-        label = f"ExtractiveQAReader ({reader.precision} -> {reader.resolved_precision})"
-    reader.run(query=queries[0], documents=documents[0])  # warm-up: first-call allocations, kernel choice
+    ours = ExtractiveQAReader(model=model, precision="fp32" if reader_name == "ours-fp32" else "auto")
+    ours.warm_up()
+    return ours, f"ExtractiveQAReader ({ours.precision} -> {ours.resolved_precision})"
 
-    per_question = []
-    for _ in range(repeats):
+
+def load_workload(workload_path: Path) -> tuple[list[str], list[list[Any]]]:
+    from haystack import Document
+
+    workload = json.loads(workload_path.read_text(encoding="utf-8"))
+    return [item["question"] for item in workload], [
+        [Document.from_dict(d) for d in item["documents"]] for item in workload
+    ]
+
+
+def measure_rss(reader_name: str, model: str, workload_path: Path, questions: int, threads: int | None) -> dict:
+    """Peak RSS of one reader alone: loading, warm-up and its first `questions` questions."""
+    import torch
+
+    if threads:
+        torch.set_num_threads(threads)
+    queries, documents = load_workload(workload_path)
+    before = peak_rss_mib()
+    reader, label = load_reader(reader_name, model)
+    for query, docs in list(zip(queries, documents, strict=True))[:questions]:
+        reader.run(query=query, documents=docs)
+    return {"reader": reader_name, "label": label, "rss_before_model_mib": before, "peak_rss_mib": peak_rss_mib()}
+
+
+def measure_times(
+    reader_names: list[str], model: str, workload_path: Path, repeats: int, threads: int | None, batch_questions: int
+) -> dict:
+    """Times all readers interleaved, question by question; returns seconds[reader][question][repeat]."""
+    import torch
+
+    if threads:
+        torch.set_num_threads(threads)
+    queries, documents = load_workload(workload_path)
+    readers = {}
+    labels = {}
+    load_seconds = {}
+    for name in reader_names:
         start = time.perf_counter()
-        for query, docs in zip(queries, documents, strict=True):
-            reader.run(query=query, documents=docs)
-        per_question.append(time.perf_counter() - start)
-    batched = []
-    if reader_name != "stock":
-        for _ in range(repeats):
-            start = time.perf_counter()
-            reader.answer_batch(queries, documents)
-            batched.append(time.perf_counter() - start)
+        readers[name], labels[name] = load_reader(name, model)
+        load_seconds[name] = time.perf_counter() - start
+        readers[name].run(query=queries[0], documents=documents[0])  # first-call allocations, kernel choice
+    timed = list(reader_names)
+    batched = [n for n in reader_names if n != "stock"]
+    seconds: dict[str, list[list[float]]] = {n: [[] for _ in queries] for n in timed}
+    chunk_seconds: dict[str, list[list[float]]] = {}
+    chunks = [list(range(b, min(b + batch_questions, len(queries)))) for b in range(0, len(queries), batch_questions)]
+    for n in batched:
+        chunk_seconds[n] = [[] for _ in chunks]
+    turn = 0
+    for _ in range(repeats):
+        for c, chunk in enumerate(chunks):
+            for q in chunk:
+                order = timed[turn % len(timed) :] + timed[: turn % len(timed)]
+                turn += 1
+                for name in order:
+                    start = time.perf_counter()
+                    readers[name].run(query=queries[q], documents=documents[q])
+                    seconds[name][q].append(time.perf_counter() - start)
+            for name in batched:
+                start = time.perf_counter()
+                readers[name].answer_batch([queries[q] for q in chunk], [documents[q] for q in chunk])
+                chunk_seconds[name][c].append(time.perf_counter() - start)
     return {
-        "reader": reader_name,
-        "label": label,
+        "labels": labels,
+        "stats": {n: dict(getattr(r, "stats", {})) for n, r in readers.items()},
+        "verify_margin": {n: getattr(r, "resolved_verify_margin", None) for n, r in readers.items()},
         "threads": torch.get_num_threads(),
         "questions": len(queries),
         "passages": sum(len(d) for d in documents),
         "load_seconds": load_seconds,
-        "per_question_seconds": per_question,
-        "batched_seconds": batched,
-        "rss_before_model_mib": rss_before_model,
-        "peak_rss_mib": peak_rss_mib(),
+        "seconds": seconds,
+        "chunk_seconds": chunk_seconds,
     }
 
 
 # ---- the parent: workload, subprocesses, table --------------------------------------------------------------------
 
 
-def run_phase(reader_name: str, model: Path, workload_path: Path, repeats: int, threads: int | None) -> dict:
-    command = [
-        sys.executable,
-        __file__,
-        "--phase",
-        reader_name,
-        "--model",
-        str(model),
-        "--workload",
-        str(workload_path),
-        "--repeats",
-        str(repeats),
-    ]
-    if threads:
-        command += ["--threads", str(threads)]
+def run_subprocess(arguments: list[str]) -> dict:
+    command = [sys.executable, __file__, *arguments]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def rows(result: dict[str, Any]) -> list[tuple[str, float, dict[str, Any]]]:
-    out = [(f"{result['label']}, run() per question", statistics.median(result["per_question_seconds"]), result)]
-    if result["batched_seconds"]:
-        out.append((f"{result['label']}, answer_batch()", statistics.median(result["batched_seconds"]), result))
-    return out
+def pass_seconds(per_unit: list[list[float]]) -> float:
+    """A pass's time: the sum over questions (or chunks) of the median of their repeats."""
+    return sum(statistics.median(times) for times in per_unit)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -186,12 +212,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache-dir", type=Path, default=None, help="where the random model is cached")
     parser.add_argument("--model", type=Path, default=None, help="use this model directory instead")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
-    parser.add_argument("--phase", choices=READERS, help=argparse.SUPPRESS)
+    parser.add_argument("--batch-questions", type=int, default=10, help="questions per answer_batch() call")
+    parser.add_argument("--rss-questions", type=int, default=3, help="questions answered in the RSS subprocess")
+    parser.add_argument("--phase", choices=("times", "rss"), help=argparse.SUPPRESS)
     parser.add_argument("--workload", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
-    if args.phase:
-        print(json.dumps(measure(args.phase, str(args.model), args.workload, args.repeats, args.threads)))
+    if args.phase == "times":
+        names = args.readers.split(",")
+        print(
+            json.dumps(
+                measure_times(names, str(args.model), args.workload, args.repeats, args.threads, args.batch_questions)
+            )
+        )
+        return 0
+    if args.phase == "rss":
+        print(json.dumps(measure_rss(args.readers, str(args.model), args.workload, args.rss_questions, args.threads)))
         return 0
 
     readers = [r.strip() for r in args.readers.split(",") if r.strip()]
@@ -205,38 +241,65 @@ def main(argv: list[str] | None = None) -> int:
         workload = build_workload(args.squad, args.questions, model, Path(tmp), args.top_k)
         workload_path = Path(tmp) / "workload.json"
         workload_path.write_text(json.dumps(workload), encoding="utf-8")
-        results = []
+        common = ["--model", str(model), "--workload", str(workload_path)]
+        common += ["--threads", str(args.threads)] if args.threads else []
+        print(f"timing {', '.join(readers)} interleaved, {args.repeats} passes ...", file=sys.stderr)
+        timing = ["--phase", "times", "--readers", ",".join(readers), "--repeats", str(args.repeats)]
+        times = run_subprocess([*timing, "--batch-questions", str(args.batch_questions), *common])
+        rss = {}
         for name in readers:
-            print(f"measuring {name} ...", file=sys.stderr)
-            results.append(run_phase(name, model, workload_path, args.repeats, args.threads))
+            print(f"peak RSS of {name} alone ...", file=sys.stderr)
+            rss[name] = run_subprocess(
+                ["--phase", "rss", "--readers", name, "--rss-questions", str(args.rss_questions), *common]
+            )
 
-    questions = results[0]["questions"]
-    passages = results[0]["passages"]
+    questions = times["questions"]
+    passages = times["passages"]
     print(
         f"\nworkload: {questions} SQuAD 2.0 dev questions x top-{args.top_k} BM25 passages ({passages} passages), "
         f"model {model if args.model else model.name + ' (roberta-base shape, random weights)'}, "
-        f"{results[0]['threads']} torch threads, median of {args.repeats} passes"
+        f"{times['threads']} torch threads, median of {args.repeats} interleaved passes"
     )
-    table = [row for result in results for row in rows(result)]
-    baseline = table[0][1] if readers[0] == "stock" else None
+    table = []
+    for name in readers:
+        table.append((f"{times['labels'][name]}, run() per question", pass_seconds(times["seconds"][name]), name))
+        if name in times["chunk_seconds"]:
+            label = f"{times['labels'][name]}, answer_batch() of {args.batch_questions}"
+            table.append((label, pass_seconds(times["chunk_seconds"][name]), name))
+    baseline = pass_seconds(times["seconds"]["stock"]) if "stock" in readers else None
     print(f"{'reader':68s} {'questions/s':>11s} {'passages/s':>10s} {'vs stock':>8s} {'peak RSS':>9s}")
     summary = []
-    for label, seconds, result in table:
+    for label, seconds, name in table:
         ratio = baseline / seconds if baseline else float("nan")
-        print(
-            f"{label:68s} {questions / seconds:11.3f} {passages / seconds:10.2f} {ratio:7.2f}x "
-            f"{result['peak_rss_mib']:6.0f} MiB"
-        )
+        peak = rss[name]["peak_rss_mib"]
+        print(f"{label:68s} {questions / seconds:11.3f} {passages / seconds:10.2f} {ratio:7.2f}x {peak:6.0f} MiB")
         summary.append(
             {
                 "reader": label,
-                "seconds": seconds,
+                "seconds_per_pass": seconds,
                 "questions_per_s": questions / seconds,
                 "passages_per_s": passages / seconds,
                 "speedup_vs_stock": ratio,
-                "peak_rss_mib": result["peak_rss_mib"],
+                "peak_rss_mib": peak,
             }
         )
+    if baseline:
+        for name in readers:
+            if name == "stock":
+                continue
+            ratios = [
+                statistics.median(s) / statistics.median(o)
+                for s, o in zip(times["seconds"]["stock"], times["seconds"][name], strict=True)
+            ]
+            print(f"median per-question speed-up of {times['labels'][name]}: {statistics.median(ratios):.2f}x")
+    for name in readers:
+        stats = times["stats"].get(name)
+        if stats and stats.get("rechecked_windows"):
+            print(
+                f"{times['labels'][name]}: close calls rechecked in fp32: {stats['rechecked_windows']} of "
+                f"{stats['windows']} windows (margin {times['verify_margin'][name]:.4f})"
+            )
+    results = {"times": times, "rss": rss}
     if args.json:
         args.json.write_text(json.dumps({"summary": summary, "raw": results}, indent=2), encoding="utf-8")
     return 0

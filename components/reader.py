@@ -18,6 +18,19 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "deepset/roberta-base-squad2"
 
+# `verify_margin=None` sets the margin to this many times the fast precision's measured span-logit noise.
+VERIFY_NOISE_FACTOR = 2.5
+# The window whose noise is measured at warm-up (any ordinary text does; this one is the project's own).
+_PROBE_QUESTION = "When did the ferry stop carrying cars across the river?"
+_PROBE_TEXT = (
+    "For most of the nineteenth century the only way across the river below the old mill was a chain ferry, "
+    "run by the same family for three generations. It carried carts, cattle and, from 1911, the first motor cars "
+    "of the district, at a toll of sixpence a wheel. When the county council opened the steel bridge upstream in "
+    "May 1934, traffic fell away within a year; the ferry took its last car in the autumn of 1935 and was kept "
+    "for foot passengers until the war, when its chain was requisitioned for scrap. The landing stages can still "
+    "be seen at low water, and the ferryman's cottage is now a small museum about the river trades."
+)
+
 
 @dataclass
 class _Window:
@@ -63,7 +76,9 @@ class ExtractiveQAReader:
     - runs fast: on CPU, batches carry no padding at all (windows of one length go together) and `precision="auto"`
       runs the transformer's matrix multiplications in bfloat16 where the CPU has native bfloat16 arithmetic
       (AVX-512 BF16 / AMX; the residual stream, layer norms and span head stay fp32); on CUDA it runs in fp16.
-      See `components/reader_backends.py` and `docs/fast-reader.md`.
+      Close calls are checked in full precision: when the best and the next-best answer of a question lie within
+      `verify_margin` logits of each other, the windows holding them are run again in fp32, so the fast path keeps
+      the fp32 answers. See `components/reader_backends.py` and `docs/fast-reader.md`.
 
     Usage example:
     ```python
@@ -95,6 +110,7 @@ class ExtractiveQAReader:
         no_answer: bool = True,
         model_kwargs: dict[str, Any] | None = None,
         precision: str = "auto",
+        verify_margin: float | None = None,
     ) -> None:
         """
         Creates an ExtractiveQAReader.
@@ -117,6 +133,10 @@ class ExtractiveQAReader:
             native bfloat16 arithmetic, AVX-512 BF16 or AMX; fp32 elsewhere), `"fp32"` (the reference, slowest),
             `"bf16"` or `"fp16"`. Run `python benchmarks/reader_accuracy_guard.py` to see what a precision costs in
             answers on your model.
+        :param verify_margin: In mixed bf16 on CPU, when a question's best and next-best answers (by span logit)
+            are closer than this, the windows holding candidates that close to the best are run again in fp32 and
+            their spans taken from there. `None` (default): 2.5 times the span-logit noise of bf16 against fp32,
+            measured at warm-up on one window of text; `0`: never. Costs the fp32 linear weights in memory.
         """
         if max_query_length + stride + 4 > max_seq_length:
             raise ValueError(
@@ -133,6 +153,8 @@ class ExtractiveQAReader:
                 raise ValueError(f"{name} must be at least 1, got {value}")
         if precision not in PRECISIONS:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
+        if verify_margin is not None and not verify_margin >= 0:
+            raise ValueError(f"verify_margin must be None or at least 0, got {verify_margin}")
         self.model_name_or_path = str(model)
         self.device = device
         self.token = token
@@ -148,10 +170,14 @@ class ExtractiveQAReader:
         self.no_answer = no_answer
         self.model_kwargs = model_kwargs or {}
         self.precision = precision
+        self.verify_margin = verify_margin
         self.model: Any = None
         self.tokenizer: Any = None
         self._torch_device: Any = None
         self._runner: QAModelRunner | None = None
+        self._verify_margin = 0.0
+        #: windows run through the model, and those of them run again in fp32 (close calls), since warm-up
+        self.stats = {"windows": 0, "rechecked_windows": 0}
 
     def _get_telemetry_data(self) -> dict[str, Any]:
         return {"model": self.model_name_or_path}
@@ -179,6 +205,7 @@ class ExtractiveQAReader:
             no_answer=self.no_answer,
             model_kwargs=dict(self.model_kwargs),
             precision=self.precision,
+            verify_margin=self.verify_margin,
         )
         serialize_hf_model_kwargs(data["init_parameters"]["model_kwargs"])
         return data
@@ -220,8 +247,27 @@ class ExtractiveQAReader:
         model = AutoModelForQuestionAnswering.from_pretrained(source, token=token, **self.model_kwargs)
         device = (self.device or ComponentDevice.resolve_device(None)).to_torch()
         self._torch_device = device
-        self._runner = QAModelRunner(model.to(device), device, resolve_precision(self.precision, device.type))
+        precision = resolve_precision(self.precision, device.type)
+        keep_reference = self.verify_margin != 0 and device.type == "cpu" and precision == "bf16"
+        self._runner = QAModelRunner(model.to(device), device, precision, keep_reference=keep_reference)
         self.model = self._runner.model
+        self._verify_margin = 0.0
+        if self._runner.can_verify:
+            if self.verify_margin is None:
+                probe, _ = self._windows([_PROBE_QUESTION], [[Document(content=_PROBE_TEXT)]], self.max_seq_length, 0)
+                noise = self._runner.span_noise({"input_ids": [probe[0].input_ids]} | self._token_types(probe[0]))
+                self._verify_margin = VERIFY_NOISE_FACTOR * noise
+            else:
+                self._verify_margin = float(self.verify_margin)
+
+    @staticmethod
+    def _token_types(window: _Window) -> dict[str, list[list[int]]]:
+        return {"token_type_ids": [window.token_type_ids]} if window.token_type_ids is not None else {}
+
+    @property
+    def resolved_verify_margin(self) -> float:
+        """The margin in use after `warm_up` (0.0: close calls are not checked, e.g. in fp32)."""
+        return self._verify_margin
 
     @property
     def resolved_precision(self) -> str | None:
@@ -283,9 +329,12 @@ class ExtractiveQAReader:
 
     # ---- model --------------------------------------------------------------------------------------------------
 
-    def _forward(self, windows: list[_Window], max_batch_size: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    def _forward(
+        self, windows: list[_Window], max_batch_size: int, reference: bool = False
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
         """
-        Runs the model over all windows and returns each window's start and end logits (without padding).
+        Runs the model (the kept fp32 one with `reference=True`) over all windows and returns each window's start
+        and end logits (without padding).
 
         On CPU only windows of one length share a batch, so no token of padding is computed; on GPUs windows are
         sorted by length and batched `max_batch_size` at a time, padded to the longest of their batch.
@@ -313,7 +362,7 @@ class ExtractiveQAReader:
                 inputs["attention_mask"] = attention_mask
             if batch[0].token_type_ids is not None:
                 inputs["token_type_ids"] = token_type_ids
-            start, end = self._runner.logits(inputs)
+            start, end = self._runner.logits(inputs, reference=reference)
             for row, window_index in enumerate(batch_indices):
                 n = lengths[window_index]
                 results[window_index] = (start[row, :n], end[row, :n])
@@ -357,6 +406,36 @@ class ExtractiveQAReader:
             right += 1
         return text[left:right], start - left, end - left
 
+    @staticmethod
+    def _close_calls(
+        windows: list[_Window], window_spans: list[tuple[float, list[tuple[int, int, float]]]], margin: float
+    ) -> list[int]:
+        """
+        The windows to run again in full precision: for every question whose best and next-best answers (distinct
+        character spans, over all its windows) are within `margin` logits, the windows holding a span that close to
+        the best. Rounding moves span logits by far less than the margin, so no other span can become the best.
+        """
+        # question -> (document, char start, char end) -> (best span logit, windows holding it)
+        spans_by_query: dict[int, dict[tuple[int, int, int], tuple[float, set[int]]]] = {}
+        for index, (window, (_, spans)) in enumerate(zip(windows, window_spans, strict=True)):
+            found = spans_by_query.setdefault(window.query_index, {})
+            for start_token, end_token, span_logit in spans:
+                key = (window.document_index, window.offsets[start_token][0], window.offsets[end_token][1])
+                if key[2] <= key[1]:
+                    continue
+                best, holders = found.get(key, (-math.inf, set()))
+                found[key] = (max(best, span_logit), holders | {index})
+        recheck: set[int] = set()
+        for found in spans_by_query.values():
+            ranked = sorted(found.values(), key=lambda entry: entry[0], reverse=True)
+            if len(ranked) < 2 or ranked[0][0] - ranked[1][0] >= margin:
+                continue
+            for span_logit, holders in ranked:
+                if ranked[0][0] - span_logit >= margin:
+                    break
+                recheck |= holders
+        return sorted(recheck)
+
     # ---- public API ---------------------------------------------------------------------------------------------
 
     def answer_batch(
@@ -391,12 +470,23 @@ class ExtractiveQAReader:
         truncated = [self._truncate_query(q, self.max_query_length) for q in queries]
         windows, flat_documents = self._windows(truncated, documents, max_seq_length, stride)
         logits = self._forward(windows, max_batch_size) if windows else []
+        self.stats["windows"] += len(windows)
+        window_spans = [
+            self._best_spans(start, end, window, max_answer_length, answers_per_seq)
+            for window, (start, end) in zip(windows, logits, strict=True)
+        ]
+        if self._verify_margin > 0:
+            recheck = self._close_calls(windows, window_spans, self._verify_margin)
+            self.stats["rechecked_windows"] += len(recheck)
+            if recheck:
+                exact = self._forward([windows[i] for i in recheck], max_batch_size, reference=True)
+                for i, (start, end) in zip(recheck, exact, strict=True):
+                    window_spans[i] = self._best_spans(start, end, windows[i], max_answer_length, answers_per_seq)
 
         # (query, document index, char start, char end) -> best candidate; windows overlap, so spans repeat.
         candidates: list[dict[tuple[int, int, int], ExtractedAnswer]] = [{} for _ in queries]
         evidence: list[dict[str, float] | None] = [None] * len(queries)
-        for window, (start, end) in zip(windows, logits, strict=True):
-            null_logit, spans = self._best_spans(start, end, window, max_answer_length, answers_per_seq)
+        for window, (null_logit, spans) in zip(windows, window_spans, strict=True):
             q = window.query_index
             doc = flat_documents[window.document_index]
             text = doc.content or ""

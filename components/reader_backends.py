@@ -27,6 +27,7 @@ start, end = runner.logits({"input_ids": [[0, 713, 16, 10, 1296, 2, 2, 6179, 2]]
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -168,33 +169,58 @@ def _head(model: Any) -> Any:
     return getattr(model, "qa_outputs", None)
 
 
-def to_mixed_bf16(model: Any) -> Any:
+def mixed_bf16_copy(model: Any) -> Any:
     """
-    Converts a question-answering model in place to mixed bfloat16: every linear layer of the transformer multiplies
-    in bfloat16 (its weights converted once), the rest stays in fp32.
+    A copy of a question-answering model in mixed bfloat16: its linear layers multiply in bfloat16 (their weights
+    converted once), everything else is fp32 and *shared* with `model`, which is left as it was.
 
     A linear layer's bfloat16 output flows into attention (whose products then run in bfloat16 too) or into the
     activation function, and is added back to the fp32 residual stream before each layer norm, so rounding does
-    not accumulate over the layers. The span head stays fp32.
+    not accumulate over the layers. The span head stays fp32. The copy costs the bfloat16 weights only (half the
+    fp32 ones), and `model` can still be run in fp32, e.g. to check close calls.
 
     :param model: A `transformers` question-answering model in fp32.
-    :returns: The same model, converted.
+    :returns: The mixed-precision copy (with its own config, so that its attention can be set apart).
     """
     head = _head(model)
+    # deepcopy shares what the memo holds: every parameter and buffer, so nothing big is copied
+    memo: dict[int, Any] = {id(t): t for t in [*model.parameters(), *model.buffers()]}
+    fast = copy.deepcopy(model, memo)
+    fast_head = _head(fast)
     replaced = 0
-    for parent in list(model.modules()):
+    for parent in list(fast.modules()):
         for name, child in list(parent.named_children()):
-            if isinstance(child, torch.nn.Linear) and child is not head:
+            if isinstance(child, torch.nn.Linear) and child is not fast_head:
                 setattr(parent, name, LowPrecisionLinear(child, torch.bfloat16))
                 replaced += 1
     if replaced == 0:
         raise ValueError(f"{type(model).__name__} has no linear layers to convert to bfloat16")
-    return model
+    if head is not None and fast_head is not None and fast_head.weight is not head.weight:
+        raise RuntimeError("the span head was copied instead of shared")
+    return fast.eval()
+
+
+def release_checkpoint_memory(model: Any) -> None:
+    """
+    Copies a model's fp32 tensors into memory of their own.
+
+    Weights loaded from disk may be views of the memory-mapped checkpoint; once the fp32 linear weights are no
+    longer needed, copying the few fp32 tensors left (embeddings, layer norms, head) lets the mapping, and the
+    fp32 weights read through it, go (about 300 MB for roberta-base).
+    """
+    with torch.no_grad():
+        for tensor in [*model.parameters(), *model.buffers()]:
+            if tensor.dtype == torch.float32:
+                tensor.data = tensor.data.clone()
 
 
 class QAModelRunner:
     """
     Runs a question-answering model in a given precision on batches of token ids and returns start and end logits.
+
+    In mixed bf16 on CPU it can keep the fp32 model too (`keep_reference=True`), to run chosen windows again in
+    full precision (`logits(..., reference=True)`): the reader does so for close calls (see `verify_margin` in
+    `ExtractiveQAReader`).
 
     Usage example:
     ```python
@@ -203,16 +229,20 @@ class QAModelRunner:
     from components.reader_backends import QAModelRunner
 
     model = AutoModelForQuestionAnswering.from_pretrained("deepset/roberta-base-squad2")
-    runner = QAModelRunner(model, device="cpu", precision="bf16")
-    start, end = runner.logits({"input_ids": [[0, 713, 16, 10, 1296, 2, 2, 6179, 2]]})
+    runner = QAModelRunner(model, device="cpu", precision="bf16", keep_reference=True)
+    ids = {"input_ids": [[0, 713, 16, 10, 1296, 2, 2, 6179, 2]]}
+    start, end = runner.logits(ids)
+    start32, end32 = runner.logits(ids, reference=True)
     ```
     """
 
-    def __init__(self, model: Any, device: Any, precision: str) -> None:
+    def __init__(self, model: Any, device: Any, precision: str, keep_reference: bool = False) -> None:
         """
         :param model: A `transformers` question-answering model, in fp32, already on `device`.
         :param device: The torch device (or its name) the model runs on.
         :param precision: A resolved precision: `"fp32"`, `"bf16"` or `"fp16"` (see `resolve_precision`).
+        :param keep_reference: In mixed bf16 on CPU, keep the fp32 model to run windows again in full precision
+            (it shares all but the linear layers with the fast copy, so this costs the fp32 linear weights).
         """
         if precision not in ("fp32", "bf16", "fp16"):
             raise ValueError(f"precision must be fp32, bf16 or fp16 (resolve 'auto' first), got {precision!r}")
@@ -221,33 +251,48 @@ class QAModelRunner:
         # Mixed bf16 on CPU: plain ("eager") attention, as bf16 batched products (faster here than PyTorch's fused
         # CPU attention kernel, and as accurate); it never sees padding (see `logits`), so it needs no mask.
         self.unpadded_only = self.device.type == "cpu" and precision == "bf16"
+        self.reference_model: Any = None
         model = model.eval()
         if self.unpadded_only:
-            model = to_mixed_bf16(model)
-            set_attention = getattr(model, "set_attn_implementation", None)
+            fast = mixed_bf16_copy(model)
+            set_attention = getattr(fast, "set_attn_implementation", None)
             if set_attention is not None:
                 set_attention("eager")
+            if keep_reference:
+                self.reference_model = model
+            else:
+                release_checkpoint_memory(fast)
+            model = fast
         elif precision != "fp32":
             # GPUs: the usual half-precision inference, the whole model in fp16 or bf16.
             model = model.to(torch.float16 if precision == "fp16" else torch.bfloat16)
         self.model = model
 
-    def logits(self, inputs: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    @property
+    def can_verify(self) -> bool:
+        """Whether an fp32 model is kept to run windows again in full precision."""
+        return self.reference_model is not None
+
+    def logits(self, inputs: Mapping[str, Any], reference: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """
         Runs the model on one batch.
 
         :param inputs: `input_ids` and optionally `attention_mask` and `token_type_ids`, each shaped
             (windows, tokens): numpy arrays, tensors or nested lists of integers.
+        :param reference: Run the kept fp32 model instead of the fast one (needs `keep_reference=True`).
         :returns: The start and end logits as fp32 numpy arrays shaped (windows, tokens). In mixed bf16 on CPU a
             padded batch is run row by row, each row at its own length, and padded positions get `-inf`.
         """
+        if reference and self.reference_model is None:
+            raise RuntimeError("no fp32 reference model is kept (keep_reference=False, or not mixed bf16 on CPU)")
+        model = self.reference_model if reference else self.model
         arrays = {name: np.asarray(value, dtype=np.int64) for name, value in inputs.items() if value is not None}
         mask = arrays.get("attention_mask")
         if mask is not None and mask.all():
             del arrays["attention_mask"]  # no padding: the model needs no mask
             mask = None
         if mask is None or not self.unpadded_only:
-            return self._run(arrays)
+            return self._run(model, arrays)
         start = np.full(mask.shape, -np.inf, dtype=np.float32)
         end = np.full(mask.shape, -np.inf, dtype=np.float32)
         for row in range(mask.shape[0]):
@@ -257,13 +302,28 @@ class QAModelRunner:
             row_inputs = {
                 name: value[row : row + 1, keep] for name, value in arrays.items() if name != "attention_mask"
             }
-            row_start, row_end = self._run(row_inputs)
+            row_start, row_end = self._run(model, row_inputs)
             start[row, keep] = row_start[0]
             end[row, keep] = row_end[0]
         return start, end
 
-    def _run(self, arrays: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    def span_noise(self, inputs: Mapping[str, Any]) -> float:
+        """
+        How far the fast model's span logits (start + end) stray from the fp32 model's on `inputs`: the root mean
+        square of the difference, over all tokens (start and end errors taken as independent).
+
+        :param inputs: A batch as for `logits`, e.g. a window of real text.
+        :returns: The noise, in logits; 0.0 when the fast model is the fp32 one.
+        """
+        if self.reference_model is None:
+            return 0.0
+        start, end = self.logits(inputs)
+        start32, end32 = self.logits(inputs, reference=True)
+        finite = np.isfinite(start32)
+        return float(np.sqrt(np.mean((start - start32)[finite] ** 2) + np.mean((end - end32)[finite] ** 2)))
+
+    def _run(self, model: Any, arrays: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         tensors = {name: torch.from_numpy(value).to(self.device) for name, value in arrays.items()}
         with torch.inference_mode():
-            output = self.model(**tensors)
+            output = model(**tensors)
         return output.start_logits.float().cpu().numpy(), output.end_logits.float().cpu().numpy()

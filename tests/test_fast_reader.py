@@ -12,8 +12,14 @@ import torch
 from haystack import Document, Pipeline
 
 from components import reader_backends
-from components.reader import ExtractiveQAReader
-from components.reader_backends import LowPrecisionLinear, QAModelRunner, plan_batches, resolve_precision
+from components.reader import ExtractiveQAReader, _Window
+from components.reader_backends import (
+    LowPrecisionLinear,
+    QAModelRunner,
+    mixed_bf16_copy,
+    plan_batches,
+    resolve_precision,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -88,6 +94,21 @@ def test_low_precision_linear_matches_the_full_precision_layer() -> None:
     assert torch.allclose(y.float(), expected, atol=0.05), (y.float() - expected).abs().max()
 
 
+def test_mixed_bf16_copy_shares_all_but_the_linear_layers(tiny_roberta: Path) -> None:
+    from transformers import AutoModelForQuestionAnswering
+
+    model = AutoModelForQuestionAnswering.from_pretrained(str(tiny_roberta))
+    linear_before = sum(isinstance(m, torch.nn.Linear) for m in model.modules())
+    fast = mixed_bf16_copy(model)
+    assert sum(isinstance(m, torch.nn.Linear) for m in model.modules()) == linear_before  # the original is intact
+    assert sum(isinstance(m, torch.nn.Linear) for m in fast.modules()) == 1  # only the span head
+    assert fast.qa_outputs.weight is model.qa_outputs.weight
+    embeddings = model.roberta.embeddings.word_embeddings.weight
+    assert fast.roberta.embeddings.word_embeddings.weight is embeddings
+    fast.set_attn_implementation("eager")
+    assert model.config._attn_implementation != "eager"
+
+
 def test_reader_validates_and_serializes_precision() -> None:
     with pytest.raises(ValueError, match="precision"):
         ExtractiveQAReader(model="some/model", precision="int8")
@@ -98,6 +119,12 @@ def test_reader_validates_and_serializes_precision() -> None:
     assert again.precision == "bf16"
     assert again.to_dict() == data
     assert ExtractiveQAReader(model="some/model").to_dict()["init_parameters"]["precision"] == "auto"
+    assert data["init_parameters"]["verify_margin"] is None
+    assert (
+        ExtractiveQAReader(model="some/model", verify_margin=0.5).to_dict()["init_parameters"]["verify_margin"] == 0.5
+    )
+    with pytest.raises(ValueError, match="verify_margin"):
+        ExtractiveQAReader(model="some/model", verify_margin=-1.0)
 
 
 def test_query_pipeline_yaml_sets_the_precision() -> None:
@@ -182,6 +209,56 @@ def test_mixed_bf16_runner_runs_padded_rows_at_their_own_length(tiny_roberta: Pa
         alone_start, alone_end = runner.logits({"input_ids": [row]})
         np.testing.assert_array_equal(start[r, : len(row)], alone_start[0])
         np.testing.assert_array_equal(end[r, : len(row)], alone_end[0])
+
+
+def _window(query_index: int, document_index: int, n: int = 8) -> _Window:
+    # token i covers characters [10 i, 10 i + 5)
+    return _Window(query_index, document_index, [0] * n, None, [(10 * i, 10 * i + 5) for i in range(n)], [1] * n)
+
+
+def test_close_calls_picks_the_windows_holding_near_ties() -> None:
+    windows = [_window(0, 0), _window(0, 1), _window(0, 2), _window(1, 3), _window(1, 4)]
+    spans = [
+        (0.0, [(1, 2, 5.00), (3, 3, 1.0)]),  # question 0: best span
+        (0.0, [(2, 2, 4.98)]),  # question 0: within 0.05 of the best -> both rechecked
+        (0.0, [(4, 5, 4.50)]),  # question 0: far below -> kept
+        (0.0, [(1, 1, 7.0), (1, 2, 6.0)]),  # question 1: clear winner -> nothing to check
+        (0.0, []),
+    ]
+    assert ExtractiveQAReader._close_calls(windows, spans, margin=0.05) == [0, 1]
+    assert ExtractiveQAReader._close_calls(windows, spans, margin=0.6) == [0, 1, 2]
+    assert ExtractiveQAReader._close_calls(windows, spans, margin=1.5) == [0, 1, 2, 3]
+    # the same span seen in two overlapping windows is one answer, not a near tie with itself
+    same = [_window(0, 0), _window(0, 0)]
+    assert ExtractiveQAReader._close_calls(same, [(0.0, [(1, 2, 3.0)]), (0.0, [(1, 2, 3.01)])], margin=0.05) == []
+
+
+def test_verified_close_calls_give_the_fp32_answers(tiny_roberta: Path) -> None:
+    """With a margin that makes every question a close call, bf16 + verification answers exactly as fp32 does."""
+    settings = {"model": str(tiny_roberta), "max_seq_length": 64, "stride": 16, "max_query_length": 24}
+    exact = ExtractiveQAReader(precision="fp32", **settings)
+    checked = ExtractiveQAReader(precision="bf16", verify_margin=1e9, **settings)
+    unchecked = ExtractiveQAReader(precision="bf16", verify_margin=0, **settings)
+    for reader in (exact, checked, unchecked):
+        reader.warm_up()
+    assert checked.resolved_verify_margin == 1e9 and checked._runner.can_verify
+    assert unchecked.resolved_verify_margin == 0.0 and not unchecked._runner.can_verify
+    queries = ["Who gave their name to Normandy?", "When did Rollo swear fealty?", "What was Normandy?"]
+    documents = [[Document(content=t) for t in TEXTS]] * len(queries)
+    for a, b in zip(exact.answer_batch(queries, documents), checked.answer_batch(queries, documents), strict=True):
+        best_a = next(x for x in a if x.data is not None)
+        best_b = next(x for x in b if x.data is not None)
+        assert (best_a.document_offset, best_a.data) == (best_b.document_offset, best_b.data)
+        assert best_b.meta["span_logit"] == pytest.approx(best_a.meta["span_logit"], abs=1e-4)
+
+
+def test_auto_verify_margin_is_measured_from_bf16_noise(tiny_roberta: Path) -> None:
+    reader = ExtractiveQAReader(model=str(tiny_roberta), precision="bf16")
+    reader.warm_up()
+    assert reader._runner.can_verify
+    # tiny random weights give tiny logits, hence a tiny but nonzero noise
+    assert 0 < reader.resolved_verify_margin < 0.1
+    assert ExtractiveQAReader(model=str(tiny_roberta), precision="fp32").resolved_verify_margin == 0.0
 
 
 def test_runner_rejects_unresolved_precision(tiny_roberta: Path) -> None:
