@@ -18,7 +18,7 @@ questions), which reports its peak RSS (`ru_maxrss`), interpreter and libraries 
 Usage:
 ```
 flock /tmp/bench.lock python benchmarks/reader_throughput.py                   # 20 questions, 3 passes
-python benchmarks/reader_throughput.py --questions 50 --threads 2 --readers stock,ours,ours-fp32
+python benchmarks/reader_throughput.py --questions 50 --threads 2 --readers stock,ours,ours-fp32,ours-serial
 python benchmarks/reader_throughput.py --squad ../shared/data/squad2/dev-v2.0.json --json results.json
 ```
 """
@@ -40,7 +40,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQUAD = ROOT.parent / "shared" / "data" / "squad2" / "dev-v2.0.json"
-READERS = ("stock", "ours", "ours-fp32")
+READERS = ("stock", "ours", "ours-fp32", "ours-serial")
 
 
 def default_cache_dir() -> Path:
@@ -105,9 +105,16 @@ def load_reader(reader_name: str, model: str) -> tuple[Any, str]:
         return stock, "stock ExtractiveReader (fp32)"
     from components.reader import ExtractiveQAReader
 
-    ours = ExtractiveQAReader(model=model, precision="fp32" if reader_name == "ours-fp32" else "auto")
+    ours = ExtractiveQAReader(
+        model=model,
+        precision="fp32" if reader_name == "ours-fp32" else "auto",
+        cpu_workers=1 if reader_name == "ours-serial" else None,
+    )
     ours.warm_up()
-    return ours, f"ExtractiveQAReader ({ours.precision} -> {ours.resolved_precision})"
+    return (
+        ours,
+        f"ExtractiveQAReader ({ours.precision} -> {ours.resolved_precision}, {ours.resolved_cpu_workers} at once)",
+    )
 
 
 def load_workload(workload_path: Path) -> tuple[list[str], list[list[Any]]]:

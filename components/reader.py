@@ -78,7 +78,8 @@ class ExtractiveQAReader:
       (AVX-512 BF16 / AMX; the residual stream, layer norms and span head stay fp32); on CUDA it runs in fp16.
       Close calls are checked in full precision: when the best and the next-best answer of a question lie within
       `verify_margin` logits of each other, the windows holding them are run again in fp32, so the fast path keeps
-      the fp32 answers. See `components/reader_backends.py` and `docs/fast-reader.md`.
+      the fp32 answers. On CPU, batches run side by side, one per core (`cpu_workers`).
+      See `components/reader_backends.py` and `docs/fast-reader.md`.
 
     Usage example:
     ```python
@@ -111,6 +112,7 @@ class ExtractiveQAReader:
         model_kwargs: dict[str, Any] | None = None,
         precision: str = "auto",
         verify_margin: float | None = None,
+        cpu_workers: int | None = None,
     ) -> None:
         """
         Creates an ExtractiveQAReader.
@@ -137,6 +139,10 @@ class ExtractiveQAReader:
             are closer than this, the windows holding candidates that close to the best are run again in fp32 and
             their spans taken from there. `None` (default): 2.5 times the span-logit noise of bf16 against fp32,
             measured at warm-up on one window of text; `0`: never. Costs the fp32 linear weights in memory.
+        :param cpu_workers: On CPU, how many batches of windows run at once, each on a thread of its own (a single
+            window is too small a task to share out over several cores well). `None` (default): one per torch
+            thread, i.e. per core; `1`: one batch after the other, each spread over all of torch's threads. The
+            answers are the same either way (scores to float rounding). Ignored on GPUs.
         """
         if max_query_length + stride + 4 > max_seq_length:
             raise ValueError(
@@ -155,6 +161,8 @@ class ExtractiveQAReader:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
         if verify_margin is not None and not verify_margin >= 0:
             raise ValueError(f"verify_margin must be None or at least 0, got {verify_margin}")
+        if cpu_workers is not None and cpu_workers < 1:
+            raise ValueError(f"cpu_workers must be None or at least 1, got {cpu_workers}")
         self.model_name_or_path = str(model)
         self.device = device
         self.token = token
@@ -171,6 +179,7 @@ class ExtractiveQAReader:
         self.model_kwargs = model_kwargs or {}
         self.precision = precision
         self.verify_margin = verify_margin
+        self.cpu_workers = cpu_workers
         self.model: Any = None
         self.tokenizer: Any = None
         self._torch_device: Any = None
@@ -206,6 +215,7 @@ class ExtractiveQAReader:
             model_kwargs=dict(self.model_kwargs),
             precision=self.precision,
             verify_margin=self.verify_margin,
+            cpu_workers=self.cpu_workers,
         )
         serialize_hf_model_kwargs(data["init_parameters"]["model_kwargs"])
         return data
@@ -249,7 +259,9 @@ class ExtractiveQAReader:
         self._torch_device = device
         precision = resolve_precision(self.precision, device.type)
         keep_reference = self.verify_margin != 0 and device.type == "cpu" and precision == "bf16"
-        self._runner = QAModelRunner(model.to(device), device, precision, keep_reference=keep_reference)
+        self._runner = QAModelRunner(
+            model.to(device), device, precision, keep_reference=keep_reference, workers=self.cpu_workers
+        )
         self.model = self._runner.model
         self._verify_margin = 0.0
         if self._runner.can_verify:
@@ -268,6 +280,11 @@ class ExtractiveQAReader:
     def resolved_verify_margin(self) -> float:
         """The margin in use after `warm_up` (0.0: close calls are not checked, e.g. in fp32)."""
         return self._verify_margin
+
+    @property
+    def resolved_cpu_workers(self) -> int | None:
+        """How many batches run at once after `warm_up` (1 on GPUs), or `None` before."""
+        return self._runner.workers if self._runner is not None else None
 
     @property
     def resolved_precision(self) -> str | None:
@@ -336,16 +353,23 @@ class ExtractiveQAReader:
         Runs the model (the kept fp32 one with `reference=True`) over all windows and returns each window's start
         and end logits (without padding).
 
-        On CPU only windows of one length share a batch, so no token of padding is computed; on GPUs windows are
-        sorted by length and batched `max_batch_size` at a time, padded to the longest of their batch.
+        On CPU only windows of one length share a batch, so no token of padding is computed, and batches run side by
+        side on `cpu_workers` threads; on GPUs windows are sorted by length and batched `max_batch_size` at a time,
+        padded to the longest of their batch.
         """
         if self._runner is None:
             raise RuntimeError("the reader is not warmed up; call warm_up() first")
         on_cpu = self._runner.device.type == "cpu"
         lengths = [len(w.input_ids) for w in windows]
-        results: list[tuple[np.ndarray, np.ndarray]] = [(np.empty(0), np.empty(0))] * len(windows)
+        plan = plan_batches(lengths, max_batch_size, max_padding=0.0 if on_cpu else math.inf)
+        workers = self._runner.workers
+        if workers > 1:
+            # batches run side by side: cut big ones so that the work spreads over all workers
+            share = max(1, math.ceil(len(windows) / workers))
+            plan = [batch[i : i + share] for batch in plan for i in range(0, len(batch), share)]
         pad_id = self.tokenizer.pad_token_id or 0
-        for batch_indices in plan_batches(lengths, max_batch_size, max_padding=0.0 if on_cpu else math.inf):
+        batches: list[dict[str, np.ndarray]] = []
+        for batch_indices in plan:
             batch = [windows[i] for i in batch_indices]
             width = max(lengths[i] for i in batch_indices)
             input_ids = np.full((len(batch), width), pad_id, dtype=np.int64)
@@ -362,7 +386,9 @@ class ExtractiveQAReader:
                 inputs["attention_mask"] = attention_mask
             if batch[0].token_type_ids is not None:
                 inputs["token_type_ids"] = token_type_ids
-            start, end = self._runner.logits(inputs, reference=reference)
+            batches.append(inputs)
+        results: list[tuple[np.ndarray, np.ndarray]] = [(np.empty(0), np.empty(0))] * len(windows)
+        for batch_indices, (start, end) in zip(plan, self._runner.logits_many(batches, reference), strict=True):
             for row, window_index in enumerate(batch_indices):
                 n = lengths[window_index]
                 results[window_index] = (start[row, :n], end[row, :n])

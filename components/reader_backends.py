@@ -12,6 +12,10 @@ hardware allows while keeping the answers of the full-precision model:
   warm-up, not at every call (as `torch.autocast` would).
 - `plan_batches` groups windows so that no batch carries padding on CPU, where every padded token costs as much
   as a real one, and allows a little padding on GPUs, where large batches matter more.
+- `QAModelRunner.logits_many` runs the batches of a call side by side on CPU, one batch per core, each on a single
+  thread: one forward pass of a few hundred tokens is too small for all cores to share it efficiently (layer
+  norms, softmax and the small attention products barely speed up with a second thread), while separate batches
+  need no coordination at all.
 
 Usage example:
 ```python
@@ -28,7 +32,9 @@ start, end = runner.logits({"input_ids": [[0, 713, 16, 10, 1296, 2, 2, 6179, 2]]
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 import numpy as np
@@ -164,6 +170,11 @@ class LowPrecisionLinear(torch.nn.Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, dtype={self.weight.dtype}"
 
 
+def _batch_tokens(batch: Mapping[str, Any]) -> int:
+    """The size of a batch in tokens (windows x width), to hand out the largest batches first."""
+    return int(np.asarray(batch["input_ids"]).size)
+
+
 def _head(model: Any) -> Any:
     """The model's span head (the last linear layer, giving start and end logits), kept in full precision."""
     return getattr(model, "qa_outputs", None)
@@ -220,7 +231,9 @@ class QAModelRunner:
 
     In mixed bf16 on CPU it can keep the fp32 model too (`keep_reference=True`), to run chosen windows again in
     full precision (`logits(..., reference=True)`): the reader does so for close calls (see `verify_margin` in
-    `ExtractiveQAReader`).
+    `ExtractiveQAReader`). On CPU with `workers` above 1, `logits_many` runs that many batches at once, each on
+    one thread of its own; the results are those of one batch after the other (to the rounding of sums that a
+    matrix product split over threads adds up in another order).
 
     Usage example:
     ```python
@@ -236,17 +249,29 @@ class QAModelRunner:
     ```
     """
 
-    def __init__(self, model: Any, device: Any, precision: str, keep_reference: bool = False) -> None:
+    def __init__(
+        self, model: Any, device: Any, precision: str, keep_reference: bool = False, workers: int | None = 1
+    ) -> None:
         """
         :param model: A `transformers` question-answering model, in fp32, already on `device`.
         :param device: The torch device (or its name) the model runs on.
         :param precision: A resolved precision: `"fp32"`, `"bf16"` or `"fp16"` (see `resolve_precision`).
         :param keep_reference: In mixed bf16 on CPU, keep the fp32 model to run windows again in full precision
             (it shares all but the linear layers with the fast copy, so this costs the fp32 linear weights).
+        :param workers: On CPU, how many batches `logits_many` runs at once, each on its own thread; `None`: one
+            per torch thread (`torch.get_num_threads()`, by default one per core); 1: one batch at a time, on all
+            of torch's threads. Ignored on GPUs.
         """
         if precision not in ("fp32", "bf16", "fp16"):
             raise ValueError(f"precision must be fp32, bf16 or fp16 (resolve 'auto' first), got {precision!r}")
+        if workers is not None and workers < 1:
+            raise ValueError(f"workers must be None or at least 1, got {workers}")
         self.device = torch.device(device)
+        if self.device.type != "cpu":
+            workers = 1
+        self.workers = max(1, torch.get_num_threads()) if workers is None else workers
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
         self.precision = precision
         # Mixed bf16 on CPU: plain ("eager") attention, as bf16 batched products (faster here than PyTorch's fused
         # CPU attention kernel, and as accurate); it never sees padding (see `logits`), so it needs no mask.
@@ -306,6 +331,44 @@ class QAModelRunner:
             start[row, keep] = row_start[0]
             end[row, keep] = row_end[0]
         return start, end
+
+    def logits_many(
+        self, batches: Sequence[Mapping[str, Any]], reference: bool = False
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """
+        Runs the model on several batches: with `workers` above 1 (CPU only), that many at a time, each on one thread
+        of its own, the largest first; otherwise one after the other. The results do not depend on `workers` beyond
+        float rounding (a product split over threads may sum in another order).
+
+        :param batches: Inputs as for `logits`, one mapping per batch.
+        :param reference: Run the kept fp32 model instead of the fast one (needs `keep_reference=True`).
+        :returns: The start and end logits of each batch, in the order of `batches`.
+        """
+        if self.workers == 1 or len(batches) < 2:
+            return [self.logits(batch, reference=reference) for batch in batches]
+        largest_first = sorted(range(len(batches)), key=lambda i: -_batch_tokens(batches[i]))
+        pool = self._worker_pool()
+        futures = {i: pool.submit(self.logits, batches[i], reference) for i in largest_first}
+        return [futures[i].result() for i in range(len(batches))]
+
+    def _worker_pool(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                threads = max(1, torch.get_num_threads() // self.workers)
+                self._pool = ThreadPoolExecutor(
+                    self.workers,
+                    thread_name_prefix="qa-model",
+                    initializer=torch.set_num_threads,  # per thread: the caller's own setting stays as it is
+                    initargs=(threads,),
+                )
+            return self._pool
+
+    def close(self) -> None:
+        """Stops the worker threads (they are started again when needed)."""
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
 
     def span_noise(self, inputs: Mapping[str, Any]) -> float:
         """

@@ -261,6 +261,64 @@ def test_auto_verify_margin_is_measured_from_bf16_noise(tiny_roberta: Path) -> N
     assert ExtractiveQAReader(model=str(tiny_roberta), precision="fp32").resolved_verify_margin == 0.0
 
 
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_batches_side_by_side_give_the_same_logits(tiny_roberta: Path, precision: str) -> None:
+    """Two workers, each on one thread, give what one batch after the other gives (on all threads: a matrix product
+    split over threads may sum in another order, so fp32 agrees to rounding)."""
+    from transformers import AutoModelForQuestionAnswering
+
+    model = AutoModelForQuestionAnswering.from_pretrained(str(tiny_roberta))
+    serial = QAModelRunner(model, "cpu", precision, workers=1)
+    parallel = QAModelRunner(model, "cpu", precision, workers=2)
+    rng = np.random.default_rng(0)
+    batches = [{"input_ids": rng.integers(5, 200, size=(rows, n))} for rows, n in [(1, 9), (3, 40), (2, 17), (1, 60)]]
+    threads = torch.get_num_threads()
+    expected = serial.logits_many(batches)
+    got = parallel.logits_many(batches)
+    assert parallel._pool is not None  # the batches did run on the workers
+    assert torch.get_num_threads() == threads  # the workers' own thread setting does not leak to the caller
+    for (s1, e1), (s2, e2), batch in zip(expected, got, batches, strict=True):
+        assert s2.shape == batch["input_ids"].shape
+        np.testing.assert_allclose(s1, s2, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(e1, e2, rtol=1e-5, atol=1e-6)
+    parallel.close()
+    assert parallel._pool is None
+
+
+def test_runner_workers_setting(tiny_roberta: Path) -> None:
+    from transformers import AutoModelForQuestionAnswering
+
+    model = AutoModelForQuestionAnswering.from_pretrained(str(tiny_roberta))
+    assert QAModelRunner(model, "cpu", "fp32", workers=None).workers == torch.get_num_threads()
+    assert QAModelRunner(model, "meta", "fp32", workers=4).workers == 1  # not a CPU: one batch at a time
+    with pytest.raises(ValueError, match="workers"):
+        QAModelRunner(model, "cpu", "fp32", workers=0)
+    one = QAModelRunner(model, "cpu", "fp32", workers=3)
+    one.logits_many([{"input_ids": [[0, 713, 16, 2]]}])  # a single batch runs on the caller's thread
+    assert one._pool is None
+
+
+def test_reader_answers_do_not_depend_on_cpu_workers(tiny_roberta: Path) -> None:
+    settings = {"model": str(tiny_roberta), "max_seq_length": 64, "stride": 16, "max_query_length": 24, "top_k": 50}
+    readers = [ExtractiveQAReader(precision="bf16", cpu_workers=n, **settings) for n in (1, 2)]
+    for reader in readers:
+        reader.warm_up()
+    assert [r.resolved_cpu_workers for r in readers] == [1, 2]
+    queries = ["Who gave their name to Normandy?", "When did Rollo swear fealty?"]
+    documents = [[Document(content=t) for t in TEXTS]] * len(queries)
+    one, two = (reader.answer_batch(queries, documents) for reader in readers)
+    for a, b in zip(one, two, strict=True):
+        assert [(x.data, x.document_offset) for x in a] == [(x.data, x.document_offset) for x in b]
+        for x, y in zip(a, b, strict=True):
+            assert x.meta == pytest.approx(y.meta, rel=1e-5, abs=1e-5)
+    assert readers[1].stats == readers[0].stats
+    data = readers[1].to_dict()
+    assert data["init_parameters"]["cpu_workers"] == 2
+    assert ExtractiveQAReader.from_dict(data).cpu_workers == 2
+    with pytest.raises(ValueError, match="cpu_workers"):
+        ExtractiveQAReader(model="some/model", cpu_workers=0)
+
+
 def test_runner_rejects_unresolved_precision(tiny_roberta: Path) -> None:
     from transformers import AutoModelForQuestionAnswering
 
