@@ -12,7 +12,7 @@ Compares, in one run and on the same files:
 
 Every measurement starts from an empty index (Elasticsearch: a fresh index, created before the clock starts) and
 ends when every passage is searchable; the count is checked after each one. The collection is data/ (35 files,
-about 960 passages of 200 words) and, for steadier figures, data/ copied N times under other file names.
+about 1,200 passages of at most 200 words) and, for steadier figures, data/ copied N times under other file names.
 
 Usage (start a node first: `ES_PORT=9250 scripts/elasticsearch.sh start`):
 
