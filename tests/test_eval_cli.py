@@ -398,3 +398,26 @@ def test_eval_open_mode_reports_retrieval_and_matches_the_pipeline(
     texts = [a.data for a in result["threshold"]["answers"] if a.data is not None]
     stored = [a["text"] for a in rows[0]["answers"]]
     assert sorted(texts) == sorted(stored)
+
+
+def test_fingerprint_names_a_local_model_by_its_real_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stored outputs are found again whether the model's folder is given relative, absolute or through a link."""
+    from extractive_qa.evaluation.runner import Evaluation
+    from extractive_qa.settings import Settings
+
+    model = tmp_path / "models" / "qa"
+    model.mkdir(parents=True)
+    (tmp_path / "link").symlink_to(model)
+    monkeypatch.chdir(tmp_path / "models")
+    prints = [
+        Evaluation(Settings(model=name, store_path=tmp_path / "s.json"), mode="reader").fingerprint()
+        for name in ("qa", str(model), str(tmp_path / "link"))
+    ]
+    assert prints[0] == prints[1] == prints[2]
+    assert prints[0]["reader"]["init_parameters"]["model"] == str(model.resolve())
+    other = tmp_path / "models" / "other"
+    other.mkdir()
+    assert Evaluation(Settings(model="other", store_path=tmp_path / "s.json"), mode="reader").fingerprint() != prints[0]
+    # a hub id is kept as it is
+    hub = Evaluation(Settings(model="deepset/roberta-base-squad2", store_path=tmp_path / "s.json"), mode="reader")
+    assert hub.fingerprint()["reader"]["init_parameters"]["model"] == "deepset/roberta-base-squad2"

@@ -294,10 +294,15 @@ class Evaluation:
                 init.pop(key, None)
             return {"type": found.get("type"), "init_parameters": init}
 
+        reader = params("reader", drop=("device", "token", "max_batch_size", "cpu_workers"))
+        model = reader["init_parameters"].get("model")
+        if isinstance(model, str) and Path(model).expanduser().is_dir():
+            # one local model, however its path is written (relative, absolute, through a link)
+            reader["init_parameters"]["model"] = str(Path(model).expanduser().resolve())
         fingerprint: dict[str, Any] = {
             "format": RECORDS_FORMAT,
             "mode": self.mode,
-            "reader": params("reader", drop=("device", "token", "max_batch_size")),
+            "reader": reader,
             "deduplicator": params("deduplicator"),
         }
         if self.mode == "open":
