@@ -8,8 +8,7 @@ pipeline uses on this machine). It reports
 - agreement: the share of questions whose best span (character offsets) is the same in both,
 - decision agreement: the same, after the SQuAD 2.0 null-score rule (no answer when the null score beats the best
   span by more than `--threshold`), i.e. whether the final answers match,
-- EM and F1 of both (a simple SQuAD 2.0 metric: normalized text, token F1, max over the gold answers; the empty
-  answer for unanswerable questions),
+- EM, F1 and HasAns F1 of both (the project's official SQuAD 2.0 metric, `extractive_qa/evaluation/squad_metric.py`),
 - the time each took.
 
 It exits with status 1 when agreement falls below `--min-agreement` (99%) or the F1 drops by more than
@@ -26,10 +25,7 @@ python benchmarks/reader_accuracy_guard.py --model path/to/model --data dev-v2.0
 from __future__ import annotations
 
 import argparse
-import collections
 import json
-import re
-import string
 import sys
 import time
 from pathlib import Path
@@ -41,64 +37,22 @@ DEFAULT_MODEL = SHARED / "models" / "minilm-squad-mini"
 DEFAULT_DATA = SHARED / "data" / "squad2" / "dev-v2.0-heldout.json"
 
 
-# ---- a simple SQuAD 2.0 metric ------------------------------------------------------------------------------------
+sys.path.insert(0, str(ROOT))
+
+from extractive_qa.evaluation.squad_metric import SquadDataset, SquadQuestion, evaluate, load_squad  # noqa: E402
 
 
-def normalize_answer(text: str) -> str:
-    """Lower case, no punctuation, no articles, single spaces (the official SQuAD normalization)."""
-    text = text.lower()
-    text = "".join(ch for ch in text if ch not in set(string.punctuation))
-    text = re.sub(r"\b(a|an|the)\b", " ", text)
-    return " ".join(text.split())
-
-
-def f1_score(prediction: str, gold: str) -> float:
-    pred_tokens = normalize_answer(prediction).split()
-    gold_tokens = normalize_answer(gold).split()
-    if not pred_tokens or not gold_tokens:
-        return float(pred_tokens == gold_tokens)
-    common = collections.Counter(pred_tokens) & collections.Counter(gold_tokens)
-    same = sum(common.values())
-    if same == 0:
-        return 0.0
-    precision = same / len(pred_tokens)
-    recall = same / len(gold_tokens)
-    return 2 * precision * recall / (precision + recall)
-
-
-def score(prediction: str, golds: list[str]) -> tuple[float, float]:
-    """(exact match, F1) against the best-matching gold answer; `golds == [""]` for an unanswerable question."""
-    return (
-        max(float(normalize_answer(prediction) == normalize_answer(g)) for g in golds),
-        max(f1_score(prediction, g) for g in golds),
-    )
-
-
-# ---- the comparison -----------------------------------------------------------------------------------------------
-
-
-def load_items(path: Path, limit: int | None) -> list[dict[str, Any]]:
-    """Questions with their own paragraph and gold answers, in file order; `limit` spreads a sample over the file."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    items = [
-        {
-            "id": qa["id"],
-            "question": qa["question"],
-            "context": paragraph["context"],
-            "golds": [a["text"] for a in qa.get("answers", [])] or [""],
-        }
-        for article in data["data"]
-        for paragraph in article["paragraphs"]
-        for qa in paragraph["qas"]
-    ]
-    if limit and limit < len(items):
-        step = len(items) // limit
-        items = items[::step][:limit]
-    return items
+def load_questions(path: Path, limit: int | None) -> SquadDataset:
+    """The file's questions in file order; `limit` spreads a sample over the file."""
+    dataset = load_squad(path)
+    if limit and limit < len(dataset):
+        step = len(dataset) // limit
+        dataset = dataset.subset([q.id for q in dataset.questions[::step][:limit]])
+    return dataset
 
 
 def answer_all(
-    model: str, precision: str, items: list[dict[str, Any]], chunk: int, threads: int | None
+    model: str, precision: str, items: list[SquadQuestion], chunk: int, threads: int | None
 ) -> dict[str, Any]:
     """Runs one reader over all items; returns per-question best span, null-score difference, and the seconds."""
     import torch
@@ -114,7 +68,7 @@ def answer_all(
     start = time.perf_counter()
     for begin in range(0, len(items), chunk):
         part = items[begin : begin + chunk]
-        answers = reader.answer_batch([i["question"] for i in part], [[Document(content=i["context"])] for i in part])
+        answers = reader.answer_batch([q.question for q in part], [[Document(content=q.context)] for q in part])
         for found in answers:
             spans = [a for a in found if a.data is not None]
             null = next(a for a in found if a.data is None)
@@ -136,25 +90,18 @@ def answer_all(
     }
 
 
-def evaluate(items: list[dict[str, Any]], run: dict[str, Any], threshold: float) -> dict[str, float]:
-    em = f1 = has_f1 = 0.0
-    has = 0
-    for item, answer in zip(items, run["answers"], strict=True):
-        prediction = "" if answer["null_score_diff"] > threshold else answer["text"]
-        e, f = score(prediction, item["golds"])
-        em += e
-        f1 += f
-        if item["golds"] != [""]:
-            has += 1
-            has_f1 += f
-    n = len(items)
-    return {"EM": 100 * em / n, "F1": 100 * f1 / n, "HasAns_F1": 100 * has_f1 / max(has, 1)}
+def scores(dataset: SquadDataset, run: dict[str, Any], threshold: float) -> dict[str, float]:
+    """EM, F1 and HasAns F1 of a run's answers after the null-score decision, with the official metric."""
+    predictions = {
+        q.id: "" if answer["null_score_diff"] > threshold else answer["text"]
+        for q, answer in zip(dataset.questions, run["answers"], strict=True)
+    }
+    report = evaluate(dataset, predictions)
+    return {"EM": report["exact"], "F1": report["f1"], "HasAns_F1": report.get("HasAns_f1", 0.0)}
 
 
-def compare(
-    items: list[dict[str, Any]], reference: dict[str, Any], candidate: dict[str, Any], threshold: float
-) -> dict:
-    n = len(items)
+def compare(dataset: SquadDataset, reference: dict[str, Any], candidate: dict[str, Any], threshold: float) -> dict:
+    n = len(dataset)
     same_span = same_decision = 0
     deltas = []
     for ref, cand in zip(reference["answers"], candidate["answers"], strict=True):
@@ -165,8 +112,8 @@ def compare(
         deltas.append(abs(ref["null_score_diff"] - cand["null_score_diff"]))
     deltas.sort()
     disagreements = [
-        {"id": item["id"], "question": item["question"], "reference": ref["text"], "candidate": cand["text"]}
-        for item, ref, cand in zip(items, reference["answers"], candidate["answers"], strict=True)
+        {"id": q.id, "question": q.question, "reference": ref["text"], "candidate": cand["text"]}
+        for q, ref, cand in zip(dataset.questions, reference["answers"], candidate["answers"], strict=True)
         if ref["span"] != cand["span"]
     ]
     return {
@@ -176,7 +123,7 @@ def compare(
         "null_score_diff_delta_median": deltas[n // 2],
         "null_score_diff_delta_max": deltas[-1],
         "reference": {"precision": reference["precision"], "seconds": reference["seconds"]}
-        | evaluate(items, reference, threshold),
+        | scores(dataset, reference, threshold),
         "candidate": {
             "precision": candidate["precision"],
             "seconds": candidate["seconds"],
@@ -184,7 +131,7 @@ def compare(
             "windows": candidate["windows"],
             "rechecked_windows": candidate["rechecked_windows"],
         }
-        | evaluate(items, candidate, threshold),
+        | scores(dataset, candidate, threshold),
         "disagreements": disagreements,
     }
 
@@ -206,11 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.data.exists():
         parser.error(f"data not found: {args.data} (pass --data)")
 
-    items = load_items(args.data, args.limit)
-    print(f"{len(items)} questions from {args.data.name}, model {args.model}", file=sys.stderr)
-    reference = answer_all(str(args.model), args.reference, items, args.chunk, args.threads)
-    candidate = answer_all(str(args.model), args.precision, items, args.chunk, args.threads)
-    figures = compare(items, reference, candidate, args.threshold)
+    dataset = load_questions(args.data, args.limit)
+    print(f"{len(dataset)} questions from {args.data.name}, model {args.model}", file=sys.stderr)
+    reference = answer_all(str(args.model), args.reference, dataset.questions, args.chunk, args.threads)
+    candidate = answer_all(str(args.model), args.precision, dataset.questions, args.chunk, args.threads)
+    figures = compare(dataset, reference, candidate, args.threshold)
 
     ref, cand = figures["reference"], figures["candidate"]
     print(f"questions: {figures['questions']}")
