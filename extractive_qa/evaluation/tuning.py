@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,6 +82,18 @@ def stored_answers(dataset: SquadDataset, question: SquadQuestion, row: dict[str
     return record_answers(row, question.question, dataset.paragraphs)
 
 
+def _stored_questions(
+    dataset: SquadDataset, records: dict[str, dict[str, Any]]
+) -> Iterator[tuple[SquadQuestion, list[ExtractedAnswer], list[ExtractedAnswer]]]:
+    """The questions of `dataset` found in `records`, each with its stored answers and their real ones in order."""
+    for question in dataset.questions:
+        row = records.get(question.id)
+        if row is None:
+            continue
+        answers = stored_answers(dataset, question, row)
+        yield question, answers, _ordered(answers)
+
+
 def pipeline_predictions(
     dataset: SquadDataset, records: dict[str, dict[str, Any]], decision: NoAnswerThreshold, threshold: float
 ) -> tuple[list[str], list[str], list[float]]:
@@ -124,12 +137,7 @@ class Outcome:
 def outcomes(dataset: SquadDataset, records: dict[str, dict[str, Any]], decision: NoAnswerThreshold) -> list[Outcome]:
     """The per-question outcomes the sweep needs, for the questions of `dataset` found in `records`."""
     found = []
-    for question in dataset.questions:
-        row = records.get(question.id)
-        if row is None:
-            continue
-        answers = stored_answers(dataset, question, row)
-        ordered = _ordered(answers)
+    for question, answers, ordered in _stored_questions(dataset, records):
         gold = question.gold
         found.append(
             Outcome(
@@ -248,12 +256,7 @@ def fit_calibration(
     rows_x: list[list[float]] = []
     targets: list[float] = []
     weights: list[float] = []
-    for question in dataset.questions:
-        row = records.get(question.id)
-        if row is None:
-            continue
-        answers = stored_answers(dataset, question, row)
-        ordered = _ordered(answers)
+    for question, answers, ordered in _stored_questions(dataset, records):
         if not ordered:
             continue
         top = ordered[0]
