@@ -8,9 +8,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     HAYSTACK_TELEMETRY_ENABLED=False \
-    HF_HOME=/home/app/.cache/huggingface \
-    EQA_PIPELINES_DIR=/app/pipelines \
-    EQA_SERVING_DIR=/app/serving
+    HF_HOME=/home/app/.cache/huggingface
 
 WORKDIR /app
 
@@ -19,13 +17,13 @@ WORKDIR /app
 ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 RUN if [ -n "$TORCH_INDEX_URL" ]; then pip install --index-url "$TORCH_INDEX_URL" torch; fi
 
+# The package carries everything it runs: the components, the YAML pipelines and the hayhooks wrappers.
 COPY pyproject.toml README.md ./
 COPY extractive_qa ./extractive_qa
 COPY components ./components
+COPY pipelines ./pipelines
 RUN pip install .
 
-COPY pipelines ./pipelines
-COPY serving ./serving
 COPY data ./data
 
 RUN useradd --create-home --uid 1000 app && mkdir -p "$HF_HOME" && chown -R app:app /home/app

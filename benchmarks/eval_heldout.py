@@ -27,9 +27,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extractive_qa.evaluation.runner import Evaluation, RecordFile, stock_report  # noqa: E402
+from extractive_qa.evaluation.decisions import pipeline_predictions  # noqa: E402
+from extractive_qa.evaluation.records import RecordFile  # noqa: E402
+from extractive_qa.evaluation.runner import Evaluation, stock_report  # noqa: E402
 from extractive_qa.evaluation.squad_metric import SquadDataset, evaluate, find_best_threshold, load_squad  # noqa: E402
-from extractive_qa.evaluation.tuning import DEFAULT_FEATURES, cross_split, halves, pipeline_predictions  # noqa: E402
+from extractive_qa.evaluation.tuning import DEFAULT_FEATURES, cross_split, halves  # noqa: E402
 from extractive_qa.settings import Settings  # noqa: E402
 
 SHARED = ROOT.parent / "shared"

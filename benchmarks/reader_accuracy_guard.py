@@ -58,7 +58,7 @@ def answer_all(
     import torch
     from haystack import Document
 
-    from components.reader import ExtractiveQAReader
+    from extractive_qa.components.reader import ExtractiveQAReader
 
     if threads:
         torch.set_num_threads(threads)

@@ -51,7 +51,7 @@ def default_cache_dir() -> Path:
 
 def random_base_model(cache_dir: Path) -> Path:
     """The roberta-base-shaped random model, built on first use and cached (about 330 MB)."""
-    from extractive_qa.random_model import build_random_roberta
+    from extractive_qa.testing.random_model import build_random_roberta
 
     out = cache_dir / "roberta-base-random-seed0"
     done = out / "BUILT"
@@ -73,7 +73,7 @@ def squad_questions(path: Path, count: int) -> list[str]:
 def build_workload(squad: Path, count: int, model: Path, work_dir: Path, top_k: int) -> list[dict[str, Any]]:
     """Indexes data/ with the project's indexing pipeline and retrieves `top_k` passages per question with BM25."""
     from extractive_qa import QuestionAnswerer, Settings
-    from extractive_qa.pipelines import load_pipeline
+    from extractive_qa.app.pipeline_loader import load_pipeline
 
     settings = Settings(model=str(model), store_path=work_dir / "store.json")
     report = QuestionAnswerer(settings).index([ROOT / "data"])
@@ -103,7 +103,7 @@ def load_reader(reader_name: str, model: str) -> tuple[Any, str]:
             stock = ExtractiveReader(model=model)
         stock.warm_up()
         return stock, "stock ExtractiveReader (fp32)"
-    from components.reader import ExtractiveQAReader
+    from extractive_qa.components.reader import ExtractiveQAReader
 
     ours = ExtractiveQAReader(
         model=model,

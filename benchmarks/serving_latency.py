@@ -115,7 +115,7 @@ def main() -> None:
     import requests
 
     from extractive_qa import QuestionAnswerer, Settings
-    from extractive_qa.random_model import build_random_roberta
+    from extractive_qa.testing.random_model import build_random_roberta
 
     work = Path(tempfile.mkdtemp(prefix="serving-latency-"))
     model = args.model or (str(SHARED_MODEL) if (SHARED_MODEL / "config.json").exists() else None)

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import re
-import string
 from dataclasses import replace
 from typing import Any, Literal
 
 from haystack import ExtractedAnswer, component, default_from_dict, default_to_dict
 
+from extractive_qa.components.utils import normalize_answer
+
 ScoreCombination = Literal["max", "noisy_or"]
-
-_ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
-_PUNCTUATION = set(string.punctuation)
-
-
-def normalize_answer(text: str) -> str:
-    """Lower-cases, drops punctuation and the articles a/an/the, and collapses white space (the SQuAD rule)."""
-    text = "".join(ch for ch in text.lower() if ch not in _PUNCTUATION)
-    return " ".join(_ARTICLES.sub(" ", text).split())
 
 
 def source_span(answer: ExtractedAnswer) -> tuple[str, int, int] | None:
@@ -73,7 +64,7 @@ class AnswerDeduplicator:
     Usage example:
     ```python
     from haystack import Document, ExtractedAnswer
-    from components.answer_deduplicator import AnswerDeduplicator
+    from extractive_qa.components.answer_deduplicator import AnswerDeduplicator
 
     doc_a, doc_b = Document(content="Paris is the capital."), Document(content="The capital is Paris.")
     answers = [

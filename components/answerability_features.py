@@ -9,7 +9,7 @@ number or other word of the question that the passage does not contain, or a neg
 Usage example:
 ```python
 from haystack import Document, ExtractedAnswer
-from components.answerability_features import compute_features
+from extractive_qa.components.answerability_features import compute_features
 
 doc = Document(content="The Normans gave their name to Normandy, a region in France.")
 answer = ExtractedAnswer(query="In what country is Normandy?", score=0.9, data="France", document=doc,

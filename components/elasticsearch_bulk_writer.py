@@ -57,7 +57,7 @@ class ElasticsearchBulkWriter:
     from haystack import Document
     from haystack.document_stores.types import DuplicatePolicy
     from haystack_integrations.document_stores.elasticsearch import ElasticsearchDocumentStore
-    from components.elasticsearch_bulk_writer import ElasticsearchBulkWriter
+    from extractive_qa.components.elasticsearch_bulk_writer import ElasticsearchBulkWriter
 
     store = ElasticsearchDocumentStore(hosts="http://localhost:9200", index="my-index")
     writer = ElasticsearchBulkWriter(document_store=store, policy=DuplicatePolicy.OVERWRITE)

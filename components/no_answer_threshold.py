@@ -8,8 +8,9 @@ from typing import Any, Literal
 
 from haystack import ExtractedAnswer, component, default_from_dict, default_to_dict
 
-from components.answerability_features import FEATURES as ANSWERABILITY_FEATURES
-from components.answerability_features import compute_features
+from extractive_qa.components.answerability_features import FEATURES as ANSWERABILITY_FEATURES
+from extractive_qa.components.answerability_features import compute_features
+from extractive_qa.components.utils import sigmoid
 
 Signal = Literal["null_score_diff", "score", "calibrated"]
 SIGNALS: tuple[str, ...] = ("null_score_diff", "score", "calibrated")
@@ -31,7 +32,7 @@ class NoAnswerThreshold:
       stock `ExtractiveReader` included).
     - `"calibrated"`: a small logistic answerability model, `p = sigmoid(intercept + sum(weight * feature))`,
       over features of the answer, the reader's no-answer evidence and the question's words (see
-      `components.answerability_features.FEATURES`); an answer
+      `extractive_qa.components.answerability_features.FEATURES`); an answer
       passes when `p` is at least `threshold`. The coefficients are the `calibration` init parameter
       (`{"intercept": float, "weights": {feature: float}}`), fitted on labelled data by
       `extractive-qa tune-threshold --signal calibrated`, which writes them into the pipeline YAML.
@@ -42,7 +43,7 @@ class NoAnswerThreshold:
     Usage example:
     ```python
     from haystack import ExtractedAnswer
-    from components.no_answer_threshold import NoAnswerThreshold
+    from extractive_qa.components.no_answer_threshold import NoAnswerThreshold
 
     answers = [
         ExtractedAnswer(query="q", score=0.8, data="Paris", meta={"null_score_diff": -3.0}),
@@ -129,7 +130,7 @@ class NoAnswerThreshold:
         z = self.calibration["intercept"] + sum(
             self.calibration["weights"][name] * value for name, value in self.features(answer, answers).items()
         )
-        return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+        return sigmoid(z)
 
     def evidence(self, answer: ExtractedAnswer, answers: list[ExtractedAnswer] | None = None) -> float:
         """

@@ -12,27 +12,49 @@ print(extractive_qa.answer("Where do I live?", "My name is Wolfgang and I live i
 
 from __future__ import annotations
 
-from typing import Any
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from extractive_qa.answers import Answer, QAResult
-from extractive_qa.errors import (
-    InvalidQuestion,
-    InvalidSettings,
-    ModelNotFound,
-    NothingIndexed,
-    QAError,
-    StoreUnavailable,
-)
-from extractive_qa.indexing import IndexReport
-from extractive_qa.service import QuestionAnswerer
-from extractive_qa.settings import Settings
+if TYPE_CHECKING:  # the names below load on first use, so that `extractive-qa --help` imports nothing heavy
+    from extractive_qa.answers import Answer, QAResult
+    from extractive_qa.app.question_answerer import QuestionAnswerer
+    from extractive_qa.errors import (
+        InvalidQuestion,
+        InvalidSettings,
+        ModelNotFound,
+        NothingIndexed,
+        QAError,
+        StoreUnavailable,
+    )
+    from extractive_qa.indexing.report import IndexReport
+    from extractive_qa.settings import Settings
+
+_LAZY = {
+    "Answer": "extractive_qa.answers",
+    "QAResult": "extractive_qa.answers",
+    "QuestionAnswerer": "extractive_qa.app.question_answerer",
+    "IndexReport": "extractive_qa.indexing.report",
+    "Settings": "extractive_qa.settings",
+    **dict.fromkeys(
+        ("InvalidQuestion", "InvalidSettings", "ModelNotFound", "NothingIndexed", "QAError", "StoreUnavailable"),
+        "extractive_qa.errors",
+    ),
+}
 
 _default: QuestionAnswerer | None = None
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'extractive_qa' has no attribute {name!r}")
 
 
 def _answerer() -> QuestionAnswerer:
     global _default
     if _default is None:
+        from extractive_qa.app.question_answerer import QuestionAnswerer
+
         _default = QuestionAnswerer()
     return _default
 

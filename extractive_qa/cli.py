@@ -1,4 +1,9 @@
-"""The command line: `extractive-qa index PATH...`, `extractive-qa ask "question"`, and friends."""
+"""
+The command line: `extractive-qa index PATH...`, `extractive-qa ask "question"`, and friends.
+
+Only the standard library is imported until a command runs, so `--help` and `--version` answer at once; each
+command imports what it needs.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="extractive-qa",
         description="Extractive question answering over your documents (Haystack + deepset/roberta-base-squad2).",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     index = commands.add_parser("index", help="index files and folders (.txt, .md, .pdf) into the store")
@@ -69,31 +75,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _serve(args: argparse.Namespace) -> int:
-    """Runs the HTTP server with the command line's settings (passed on as EQA_* variables to the wrappers)."""
-    import os
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
 
-    from extractive_qa.server import serve
-
-    for name, value in (
-        ("EQA_MODEL", args.model),
-        ("EQA_STORE", args.store),
-        ("EQA_STORE_PATH", args.store_path),
-        ("EQA_ELASTICSEARCH_URL", args.elasticsearch_url),
-        ("EQA_ELASTICSEARCH_INDEX", args.elasticsearch_index),
-        ("EQA_PIPELINES_DIR", args.pipelines_dir),
-    ):
-        if value is not None:
-            os.environ[name] = str(value)
-    serve(host=args.host, port=args.port)
-    return 0
+    try:
+        return version("extractive-qa")
+    except PackageNotFoundError:  # pragma: no cover - run from a checkout that is not installed
+        return "unknown"
 
 
-def _answerer(args: argparse.Namespace) -> Any:
-    from extractive_qa.service import QuestionAnswerer
+def settings_from_args(args: argparse.Namespace) -> Any:
+    """The settings of the environment, with the command line's options (the `_common` ones) on top."""
     from extractive_qa.settings import Settings
 
-    settings = Settings.from_env(
+    return Settings.from_env(
         model=args.model,
         store=args.store,
         store_path=args.store_path,
@@ -101,7 +96,20 @@ def _answerer(args: argparse.Namespace) -> Any:
         elasticsearch_index=args.elasticsearch_index,
         pipelines_dir=args.pipelines_dir,
     )
-    return QuestionAnswerer(settings)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    """Runs the HTTP server with the command line's settings."""
+    from extractive_qa.http.server import serve
+
+    serve(settings_from_args(args), host=args.host, port=args.port)
+    return 0
+
+
+def _answerer(args: argparse.Namespace) -> Any:
+    from extractive_qa.app.question_answerer import QuestionAnswerer
+
+    return QuestionAnswerer(settings_from_args(args))
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -110,7 +118,7 @@ def _run(args: argparse.Namespace) -> int:
     from extractive_qa.evaluation.cli import EVALUATION_COMMANDS, run_evaluation_command
 
     if args.command in EVALUATION_COMMANDS:
-        return run_evaluation_command(args)
+        return run_evaluation_command(args, settings_from_args(args))
     qa = _answerer(args)
     if args.command == "index":
         if args.batch_size < 1:

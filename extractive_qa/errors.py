@@ -43,3 +43,59 @@ class InvalidSettings(QAError):
 
 class StoreWriteFailed(StoreUnavailable):
     """The document store refused to write passages (a read-only index, a full disk, a mapping conflict, ...)."""
+
+    def __init__(self, message: str, sources: list[str] | None = None) -> None:
+        """
+        :param message: What the store said.
+        :param sources: The files whose passages were refused, where the store names them.
+        """
+        super().__init__(message)
+        self.sources = sources
+
+
+class InvalidText(QAError):
+    """A text given for indexing is empty, not text, or carries metadata the application sets itself."""
+
+    http_status = 422
+
+
+class InvalidField(QAError):
+    """A request field has a value its type alone does not rule out (e.g. a threshold that is not finite)."""
+
+    http_status = 422
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ServerBusy(QAError):
+    """Too many requests are waiting for the model; the client should retry later."""
+
+    http_status = 503
+
+
+class Unauthorized(QAError):
+    """The request carries no API key, or a wrong one."""
+
+    http_status = 401
+
+
+class InvalidDataset(QAError):
+    """An evaluation file is missing, not JSON, or not in SQuAD format."""
+
+
+class EvaluationError(QAError):
+    """A problem with an evaluation's input or output that the user can fix."""
+
+
+class TuningError(QAError):
+    """Tuning cannot proceed (no labelled questions, a YAML that cannot be edited, ...)."""
+
+
+class UnsafeToServe(SystemExit):
+    """
+    Stops the server at start-up: it would be reachable from other machines without the application's guard.
+
+    A `SystemExit`, so that hayhooks does not skip the pipeline and carry on serving its deploy endpoints.
+    """

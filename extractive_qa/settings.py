@@ -1,4 +1,14 @@
-"""Application settings, read from environment variables and overridden by CLI options or API arguments."""
+"""
+Application settings, read from environment variables and overridden by CLI options or API arguments.
+
+Usage example:
+```python
+from extractive_qa.settings import Settings
+
+settings = Settings.from_env(model="../models/my-squad-model")  # EQA_* variables, then the overrides
+print(settings.store, settings.pipelines_dir)
+```
+"""
 
 from __future__ import annotations
 
@@ -10,8 +20,15 @@ from typing import Any, Literal
 from extractive_qa.errors import InvalidSettings
 
 StoreType = Literal["memory", "elasticsearch"]
+STORE_TYPES: tuple[str, ...] = ("memory", "elasticsearch")
+DEFAULT_MAX_QUESTION_CHARS = 2000
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+def packaged_pipelines_dir() -> Path:
+    """The folder of the YAML pipelines shipped with the package (`extractive_qa.pipelines`)."""
+    import extractive_qa.pipelines
+
+    return Path(extractive_qa.pipelines.__file__).resolve().parent
 
 
 def default_store_path() -> Path:
@@ -21,24 +38,42 @@ def default_store_path() -> Path:
     return Path(user_data_dir("extractive-qa", appauthor=False)) / "store.json"
 
 
-def _env_float(name: str) -> float | None:
-    value = os.environ.get(name)
-    if value in (None, ""):
+# ---- environment variables ------------------------------------------------------------------------------------------
+
+
+def env_flag(name: str) -> bool | None:
+    """A yes/no environment variable: `None` when unset or empty."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
         return None
-    try:
-        return float(value)
-    except ValueError as error:
-        raise InvalidSettings(f"{name} must be a number, got {value!r}") from error
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise InvalidSettings(f"{name} must be 1/true/yes/on or 0/false/no/off, got {os.environ[name]!r}")
 
 
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if value in (None, ""):
+def env_number(name: str, default: float | None, minimum: float | None = None, kind: type = int) -> Any:
+    """A numeric environment variable (`kind` int or float), `default` when unset or empty."""
+    value = os.environ.get(name, "").strip()
+    if not value:
         return default
     try:
-        return int(value)
+        number = kind(value)
     except ValueError as error:
-        raise InvalidSettings(f"{name} must be a whole number, got {value!r}") from error
+        raise InvalidSettings(f"{name} must be a {'whole ' if kind is int else ''}number, got {value!r}") from error
+    if minimum is not None and number < minimum:
+        raise InvalidSettings(f"{name} must be at least {minimum}, got {value!r}")
+    return number
+
+
+def env_path(name: str) -> Path | None:
+    """A path environment variable (`~` expanded), `None` when unset or empty."""
+    value = os.environ.get(name)
+    return Path(value).expanduser() if value else None
+
+
+# ---- the settings ---------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -48,12 +83,12 @@ class Settings:
 
     | setting | environment variable | default |
     |---|---|---|
-    | model | `EQA_MODEL` | the reader's model in `pipelines/query.yml` (deepset/roberta-base-squad2) |
+    | model | `EQA_MODEL` | the reader's model in the query YAML (deepset/roberta-base-squad2) |
     | store | `EQA_STORE` | `memory` (or `elasticsearch`) |
     | store_path | `EQA_STORE_PATH` | `<user data dir>/extractive-qa/store.json` |
     | elasticsearch_url | `EQA_ELASTICSEARCH_URL` | `http://localhost:9200` |
     | elasticsearch_index | `EQA_ELASTICSEARCH_INDEX` | `extractive-qa` |
-    | pipelines_dir | `EQA_PIPELINES_DIR` | the project's `pipelines/` |
+    | pipelines_dir | `EQA_PIPELINES_DIR` | the pipelines shipped in the package (`extractive_qa.pipelines`) |
     | threshold | `EQA_NO_ANSWER_THRESHOLD` | the threshold in the query YAML |
     | max_question_chars | `EQA_MAX_QUESTION_CHARS` | 2000 |
 
@@ -65,15 +100,15 @@ class Settings:
     store_path: Path = field(default_factory=default_store_path)
     elasticsearch_url: str = "http://localhost:9200"
     elasticsearch_index: str = "extractive-qa"
-    pipelines_dir: Path = PROJECT_ROOT / "pipelines"
+    pipelines_dir: Path = field(default_factory=packaged_pipelines_dir)
     threshold: float | None = None
-    max_question_chars: int = 2000
+    max_question_chars: int = DEFAULT_MAX_QUESTION_CHARS
 
     def __post_init__(self) -> None:
         for key in ("store_path", "pipelines_dir"):  # accept strings, keep Paths
             object.__setattr__(self, key, Path(getattr(self, key)).expanduser())
-        if self.store not in ("memory", "elasticsearch"):
-            raise InvalidSettings(f"store must be 'memory' or 'elasticsearch', got {self.store!r}")
+        if self.store not in STORE_TYPES:
+            raise InvalidSettings(f"store must be one of {', '.join(STORE_TYPES)}, got {self.store!r}")
         if self.max_question_chars < 1:
             raise InvalidSettings("max_question_chars must be at least 1")
 
@@ -82,18 +117,15 @@ class Settings:
         """Reads the settings from the environment; keyword arguments that are not `None` take precedence."""
         env: dict[str, Any] = {
             "model": os.environ.get("EQA_MODEL") or None,
-            "store": os.environ.get("EQA_STORE") or "memory",
-            "elasticsearch_url": os.environ.get("EQA_ELASTICSEARCH_URL") or "http://localhost:9200",
-            "elasticsearch_index": os.environ.get("EQA_ELASTICSEARCH_INDEX") or "extractive-qa",
-            "threshold": _env_float("EQA_NO_ANSWER_THRESHOLD"),
-            "max_question_chars": _env_int("EQA_MAX_QUESTION_CHARS", 2000),
+            "store": os.environ.get("EQA_STORE") or None,
+            "store_path": env_path("EQA_STORE_PATH"),
+            "elasticsearch_url": os.environ.get("EQA_ELASTICSEARCH_URL") or None,
+            "elasticsearch_index": os.environ.get("EQA_ELASTICSEARCH_INDEX") or None,
+            "pipelines_dir": env_path("EQA_PIPELINES_DIR"),
+            "threshold": env_number("EQA_NO_ANSWER_THRESHOLD", None, kind=float),
+            "max_question_chars": env_number("EQA_MAX_QUESTION_CHARS", None),
         }
-        if os.environ.get("EQA_STORE_PATH"):
-            env["store_path"] = Path(os.environ["EQA_STORE_PATH"]).expanduser()
-        if os.environ.get("EQA_PIPELINES_DIR"):
-            env["pipelines_dir"] = Path(os.environ["EQA_PIPELINES_DIR"]).expanduser()
-        settings = cls(**env)
-        return settings.with_overrides(**overrides)
+        return cls().with_overrides(**env).with_overrides(**overrides)
 
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with the given values (those that are not `None`) replaced."""

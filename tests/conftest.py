@@ -50,7 +50,7 @@ def heldout() -> dict:
 @pytest.fixture(scope="session")
 def tiny_roberta(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 2-layer RoBERTa QA model with random weights and a byte-level BPE tokenizer trained on data/."""
-    from extractive_qa.random_model import build_random_roberta
+    from extractive_qa.testing.random_model import build_random_roberta
 
     return build_random_roberta(tmp_path_factory.mktemp("tiny-roberta"), sorted(DATA_DIR.glob("*.txt")))
 

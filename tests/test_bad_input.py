@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from extractive_qa import InvalidQuestion, ModelNotFound, NothingIndexed, QuestionAnswerer, Settings
-
-from .conftest import DATA_DIR, ROOT
+from tests.conftest import DATA_DIR, ROOT
 
 OXYGEN = DATA_DIR / "Oxygen.txt"
 
@@ -83,7 +82,7 @@ def test_bad_files_are_skipped_with_reasons_and_nothing_indexed_is_lost(shared_m
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can read files without read permission")
 def test_unreadable_file_is_skipped(tmp_path: Path) -> None:
-    from extractive_qa.indexing import check_file
+    from extractive_qa.indexing.files import check_file
 
     locked = tmp_path / "locked.txt"
     locked.write_text("secret")

@@ -18,7 +18,7 @@ from extractive_qa.errors import QAError
 
 EVALUATION_COMMANDS = ("eval", "tune-threshold")
 MODE_CHOICES = ("reader", "open")  # extractive_qa.evaluation.runner.MODES
-SIGNAL_CHOICES = ("null_score_diff", "score", "calibrated")  # components.no_answer_threshold.SIGNALS
+SIGNAL_CHOICES = ("null_score_diff", "score", "calibrated")  # extractive_qa.components.no_answer_threshold.SIGNALS
 DEFAULT_OUTPUT_ROOT = Path("eval-results")
 
 
@@ -94,29 +94,18 @@ def add_evaluation_commands(commands: Any, common: Callable[[argparse.ArgumentPa
         common(tune)
 
 
-def _settings(args: argparse.Namespace) -> Any:
-    from extractive_qa.settings import Settings
-
-    return Settings.from_env(
-        model=getattr(args, "model", None),
-        store=getattr(args, "store", None),
-        store_path=getattr(args, "store_path", None),
-        pipelines_dir=getattr(args, "pipelines_dir", None),
-    )
-
-
 def _default_dir(file: str, mode: str) -> Path:
     return DEFAULT_OUTPUT_ROOT / f"{Path(file).stem}-{mode}"
 
 
-def _evaluation(args: argparse.Namespace) -> Any:
+def _evaluation(args: argparse.Namespace, settings: Any) -> Any:
     from extractive_qa.evaluation.runner import Evaluation
 
     pipeline = Path(args.pipeline).expanduser() if args.pipeline else None
     if pipeline is not None and not pipeline.is_file():
         raise QAError(f"pipeline file not found: {pipeline}")
     return Evaluation(
-        _settings(args),
+        settings,
         mode=args.mode,
         pipeline_file=pipeline,
         batch_size=args.batch_size,
@@ -134,12 +123,13 @@ def _check_numbers(args: argparse.Namespace) -> None:
         raise QAError(f"--retriever-top-k must be at least 1, got {args.retriever_top_k}")
 
 
-def run_evaluation_command(args: argparse.Namespace) -> int:
-    """Runs `eval` or `tune-threshold`; returns the exit code."""
+def run_evaluation_command(args: argparse.Namespace, settings: Any) -> int:
+    """Runs `eval` or `tune-threshold` with the given `Settings`; returns the exit code."""
     _check_numbers(args)
+    evaluation = _evaluation(args, settings)
     if args.command == "eval":
-        return _eval(args)
-    return _tune(args)
+        return _eval(args, evaluation)
+    return _tune(args, evaluation)
 
 
 # ---- eval ---------------------------------------------------------------------------------------------------------
@@ -185,8 +175,7 @@ def format_report(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _eval(args: argparse.Namespace) -> int:
-    evaluation = _evaluation(args)
+def _eval(args: argparse.Namespace, evaluation: Any) -> int:
     output = Path(args.output).expanduser() if args.output else _default_dir(args.file, args.mode)
     report = evaluation.run(
         args.file,
@@ -208,10 +197,10 @@ def _eval(args: argparse.Namespace) -> int:
 # ---- tune-threshold -----------------------------------------------------------------------------------------------
 
 
-def _tune(args: argparse.Namespace) -> int:
+def _tune(args: argparse.Namespace, evaluation: Any) -> int:
     import yaml
 
-    from extractive_qa.evaluation.runner import RecordFile
+    from extractive_qa.evaluation.records import RecordFile
     from extractive_qa.evaluation.squad_metric import load_squad
     from extractive_qa.evaluation.tuning import (
         DEFAULT_FEATURES,
@@ -222,7 +211,6 @@ def _tune(args: argparse.Namespace) -> int:
         write_tuned_yaml,
     )
 
-    evaluation = _evaluation(args)
     dataset = load_squad(args.file)
     if args.articles is not None:
         dataset = dataset.half(args.articles)

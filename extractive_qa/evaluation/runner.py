@@ -27,27 +27,30 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 import uuid
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from haystack import Document, ExtractedAnswer, Pipeline
 
-from extractive_qa.errors import ModelNotFound, QAError
-from extractive_qa.evaluation.squad_metric import SquadDataset, SquadQuestion, evaluate, load_squad
-from extractive_qa.pipelines import (
+from extractive_qa.app.pipeline_loader import (
     MEMORY_STORE_TYPE,
     THRESHOLD_TYPE,
     apply_settings,
     build_pipeline,
     pipeline_path,
+    read_documents,
     read_pipeline_yaml,
+    warm_up,
 )
+from extractive_qa.errors import EvaluationError
+from extractive_qa.evaluation.decisions import pipeline_predictions
+from extractive_qa.evaluation.records import RecordFile, answer_record, question_key, write_json
+from extractive_qa.evaluation.squad_metric import SquadDataset, SquadQuestion, evaluate, load_squad
 from extractive_qa.settings import Settings
+from extractive_qa.utils import batched
 
 Mode = Literal["reader", "open"]
 MODES: tuple[str, ...] = ("reader", "open")
@@ -56,155 +59,10 @@ STOCK_RECORDS_FORMAT = 1
 RECALL_AT = (1, 3, 5, 10, 20, 50, 100)
 
 
-class EvaluationError(QAError):
-    """A problem with an evaluation's input or output that the user can fix."""
-
-
 # ---- records ------------------------------------------------------------------------------------------------------
 
 
-def _plain(value: Any) -> bool:
-    return isinstance(value, (str, int, float, bool)) or value is None
-
-
-def answer_record(answer: ExtractedAnswer) -> dict[str, Any]:
-    """
-    The part of an answer the no-answer decision needs: text, score, the scalar entries of its meta, and where it
-    sits: its document (a paragraph key), its offsets and the span of its context in the document.
-    """
-    meta = {k: v for k, v in (answer.meta or {}).items() if _plain(v)}
-    record: dict[str, Any] = {"text": answer.data, "score": float(answer.score), "meta": meta}
-    if answer.document is not None:
-        record["document"] = answer.document.meta.get("paragraph", answer.document.id)
-    if answer.document_offset is not None:
-        record["offsets"] = [answer.document_offset.start, answer.document_offset.end]
-        if answer.context is not None and answer.context_offset is not None:
-            context_start = answer.document_offset.start - answer.context_offset.start
-            record["context"] = [context_start, context_start + len(answer.context)]
-    return record
-
-
-def record_answers(
-    record: dict[str, Any], query: str = "", paragraphs: dict[str, str] | None = None
-) -> list[ExtractedAnswer]:
-    """
-    Rebuilds the answers of a record (real answers, then the no-answer entry) as the pipeline's
-    `NoAnswerThreshold` saw them: with the question, and with their document and context when `paragraphs`
-    (paragraph key -> text, `SquadDataset.paragraphs`) holds their document.
-    """
-    paragraphs = paragraphs or {}
-    answers = []
-    for stored in record["answers"]:
-        text = paragraphs.get(stored.get("document", ""))
-        document = context = document_offset = context_offset = None
-        if text is not None:
-            document = Document(content=text, meta={"paragraph": stored["document"]})
-            if "offsets" in stored:
-                document_offset = ExtractedAnswer.Span(*stored["offsets"])
-            if "context" in stored and "offsets" in stored:
-                start, end = stored["context"]
-                context = text[start:end]
-                context_offset = ExtractedAnswer.Span(stored["offsets"][0] - start, stored["offsets"][1] - start)
-        answers.append(
-            ExtractedAnswer(
-                query=query,
-                score=stored["score"],
-                data=stored["text"],
-                document=document,
-                context=context,
-                document_offset=document_offset,
-                context_offset=context_offset,
-                meta=dict(stored["meta"]),
-            )
-        )
-    no_answer = record.get("no_answer")
-    if no_answer is not None:
-        answers.append(ExtractedAnswer(query=query, score=no_answer["score"], data=None, meta=dict(no_answer["meta"])))
-    return answers
-
-
-def _question_key(question: SquadQuestion) -> str:
-    digest = hashlib.sha1(f"{question.question}\x00{question.context}".encode()).hexdigest()
-    return digest[:16]
-
-
-class RecordFile:
-    """
-    An append-only JSON-lines file of per-question results, headed by the fingerprint of the setup that made them.
-
-    Reopening it with the same fingerprint resumes it; a different fingerprint is an error (or a fresh start with
-    `restart=True`). A last line cut short by an interrupted run is dropped.
-    """
-
-    def __init__(self, path: Path, fingerprint: dict[str, Any], restart: bool = False) -> None:
-        self.path = path
-        self.fingerprint = fingerprint
-        self.records: dict[str, dict[str, Any]] = {}
-        if restart and path.exists():
-            path.unlink()
-        if path.exists():
-            self._read()
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("w", encoding="utf-8") as handle:
-                handle.write(json.dumps({"fingerprint": fingerprint}, sort_keys=True) + "\n")
-
-    def _read(self) -> None:
-        try:
-            lines = self.path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as error:
-            raise EvaluationError(f"cannot read {self.path}: {error}") from error
-        try:
-            head = json.loads(lines[0]) if lines else None
-        except json.JSONDecodeError:
-            head = None
-        if not isinstance(head, dict) or "fingerprint" not in head:
-            raise EvaluationError(f"{self.path} is not an evaluation record file; pass --restart or another --output")
-        if head["fingerprint"] != self.fingerprint:
-            changed = sorted(
-                k
-                for k in set(head["fingerprint"]) | set(self.fingerprint)
-                if head["fingerprint"].get(k) != self.fingerprint.get(k)
-            )
-            raise EvaluationError(
-                f"{self.path} holds results of a different setup (differs in: {', '.join(changed)}); "
-                "pass --restart to discard them or choose another --output"
-            )
-        valid = 1
-        for number, line in enumerate(lines[1:], start=2):
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                if number == len(lines):  # cut short by an interrupted run
-                    break
-                raise EvaluationError(f"{self.path} line {number} is not JSON; pass --restart") from None
-            self.records[record["id"]] = record
-            valid = number
-        if valid < len(lines):  # drop the broken tail so later appends start on a clean line
-            self.path.write_text("\n".join(lines[:valid]) + "\n", encoding="utf-8")
-
-    def get(self, question: SquadQuestion) -> dict[str, Any] | None:
-        """The stored record of a question, if it was computed for this very question text and paragraph."""
-        record = self.records.get(question.id)
-        if record is not None and record.get("key") == _question_key(question):
-            return record
-        return None
-
-    def extend(self, records: Sequence[dict[str, Any]]) -> None:
-        with self.path.open("a", encoding="utf-8") as handle:
-            for record in records:
-                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-                self.records[record["id"]] = record
-            handle.flush()
-            os.fsync(handle.fileno())
-
-
 # ---- the evaluation -----------------------------------------------------------------------------------------------
-
-
-def _batches(items: list[Any], size: int) -> Iterator[list[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def _paragraph_key(question: SquadQuestion) -> str:
@@ -270,16 +128,7 @@ class Evaluation:
     def pipeline(self) -> Pipeline:
         """The query pipeline, built and warmed up once."""
         if self._pipeline is None:
-            pipeline = build_pipeline(self.pipeline_data())
-            try:
-                pipeline.get_component("reader").warm_up()
-            except QAError:
-                raise
-            except Exception as error:
-                model = getattr(pipeline.get_component("reader"), "model_name_or_path", "?")
-                first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-                raise ModelNotFound(f"cannot load the model '{model}': {first}") from error
-            self._pipeline = pipeline
+            self._pipeline = warm_up(build_pipeline(self.pipeline_data()))
         return self._pipeline
 
     def fingerprint(self) -> dict[str, Any]:
@@ -332,7 +181,7 @@ class Evaluation:
         component = data["components"].get("threshold")
         if component is None or component.get("type") != THRESHOLD_TYPE:
             raise EvaluationError(f"{pipeline_file or self.yaml_path} has no NoAnswerThreshold component 'threshold'")
-        from components.no_answer_threshold import NoAnswerThreshold
+        from extractive_qa.components.no_answer_threshold import NoAnswerThreshold
 
         return NoAnswerThreshold.from_dict(component)
 
@@ -375,14 +224,7 @@ class Evaluation:
         return docs, [[str(d.meta.get("paragraph")) for d in found] for found in docs]
 
     def _answer(self, questions: list[SquadQuestion], documents: list[list[Document]]) -> list[list[ExtractedAnswer]]:
-        reader = self.pipeline.get_component("reader")
-        deduplicator = self.pipeline.get_component("deduplicator")
-        queries = [q.question for q in questions]
-        if hasattr(reader, "answer_batch"):
-            batches = reader.answer_batch(queries, documents)
-        else:  # a reader without the batch API: one question at a time
-            batches = [reader.run(query=q, documents=d)["answers"] for q, d in zip(queries, documents, strict=True)]
-        return [deduplicator.run(answers=answers)["answers"] for answers in batches]
+        return read_documents(self.pipeline, [q.question for q in questions], documents, decide=False)
 
     def predict(self, dataset: SquadDataset, records: RecordFile, *, desc: str = "ours") -> float:
         """Runs the questions that have no record yet; returns the seconds spent."""
@@ -396,7 +238,7 @@ class Evaluation:
         started = time.perf_counter()
         bar = tqdm(total=len(dataset), initial=len(dataset) - len(todo), unit="q", desc=desc, disable=not self.progress)
         try:
-            for batch in _batches(todo, self.batch_size):
+            for batch in batched(todo, self.batch_size):
                 batch_started = time.perf_counter()
                 documents, retrieved = self._contexts(batch)
                 answers = self._answer(batch, documents)
@@ -406,7 +248,7 @@ class Evaluation:
                     no_answer = next((a for a in found if a.data is None), None)
                     record: dict[str, Any] = {
                         "id": question.id,
-                        "key": _question_key(question),
+                        "key": question_key(question),
                         "answers": [answer_record(a) for a in found if a.data is not None],
                         "no_answer": answer_record(no_answer) if no_answer is not None else None,
                         "seconds": round(seconds, 5),
@@ -455,7 +297,7 @@ class Evaluation:
             total=len(dataset), initial=len(dataset) - len(todo), unit="q", desc="stock", disable=not self.progress
         )
         try:
-            for batch in _batches(todo, self.batch_size):
+            for batch in batched(todo, self.batch_size):
                 documents, _ = self._contexts(batch)
                 new = []
                 for question, docs in zip(batch, documents, strict=True):
@@ -466,7 +308,7 @@ class Evaluation:
                     new.append(
                         {
                             "id": question.id,
-                            "key": _question_key(question),
+                            "key": question_key(question),
                             "prediction": (answers[0].data or "") if answers else "",
                             "top_text": top.data if top else "",
                             "top_score": float(top.score) if top else 0.0,
@@ -538,8 +380,8 @@ class Evaluation:
         report["seconds"] = {"ours": round(sum(records.records[q.id]["seconds"] for q in dataset.questions), 2)}
         report["seconds_this_run"] = {"ours": round(seconds, 2)}
         ids = [q.id for q in dataset.questions]
-        _write_json(output / "predictions.json", dict(zip(ids, decided[0], strict=True)))
-        _write_json(output / "na_probs.json", dict(zip(ids, decided[2], strict=True)))
+        write_json(output / "predictions.json", dict(zip(ids, decided[0], strict=True)))
+        write_json(output / "na_probs.json", dict(zip(ids, decided[2], strict=True)))
         if compare_stock:
             stock_records = RecordFile(output / "stock-records.jsonl", self.stock_fingerprint(), restart=restart)
             stock_seconds = self.predict_stock(dataset, stock_records)
@@ -548,20 +390,18 @@ class Evaluation:
                 sum(stock_records.records[q.id]["seconds"] for q in dataset.questions), 2
             )
             report["seconds_this_run"]["stock"] = round(stock_seconds, 2)
-            _write_json(
+            write_json(
                 output / "stock-predictions.json",
                 {q.id: stock_records.records[q.id]["prediction"] for q in dataset.questions},
             )
-        _write_json(output / "report.json", report)
+        write_json(output / "report.json", report)
         return report
 
     @staticmethod
     def decide(
         dataset: SquadDataset, records: RecordFile, decision: Any, threshold: float | None = None
     ) -> tuple[list[str], list[str], list[float]]:
-        """The pipeline's predictions, top answers and no-answer probabilities (`tuning.pipeline_predictions`)."""
-        from extractive_qa.evaluation.tuning import pipeline_predictions
-
+        """The pipeline's predictions, top answers and no-answer probabilities (`decisions.pipeline_predictions`)."""
         chosen = decision.threshold if threshold is None else float(threshold)
         return pipeline_predictions(dataset, records.records, decision, chosen)
 
@@ -658,15 +498,3 @@ def retrieval_recall(dataset: SquadDataset, rows: list[dict[str, Any]]) -> dict[
         "paragraph_recall": {str(k): round(100.0 * v / total, 2) for k, v in paragraph.items()},
         "answer_recall": {str(k): round(100.0 * v / (answerable or 1), 2) for k, v in answer.items()},
     }
-
-
-def _write_json(path: Path, data: Any) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(temporary, path)
-
-
-def load_records(path: str | Path) -> list[dict[str, Any]]:
-    """Reads the per-question records of a `records.jsonl` file (without its header)."""
-    lines = Path(path).read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines[1:] if line.strip()]

@@ -27,29 +27,13 @@ from __future__ import annotations
 
 import collections
 import json
-import re
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from extractive_qa.errors import QAError
-
-_PUNCTUATION = frozenset(string.punctuation)
-_ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
-
-
-class InvalidDataset(QAError):
-    """The evaluation file is missing, not JSON, or not in SQuAD format."""
-
-
-def normalize_answer(text: str) -> str:
-    """Lower case, no punctuation, no articles (a, an, the), single spaces: the SQuAD normalization."""
-    lowered = text.lower()
-    without_punctuation = "".join(ch for ch in lowered if ch not in _PUNCTUATION)
-    without_articles = _ARTICLES.sub(" ", without_punctuation)
-    return " ".join(without_articles.split())
+from extractive_qa.components.utils import normalize_answer
+from extractive_qa.errors import InvalidDataset
 
 
 def answer_tokens(text: str) -> list[str]:

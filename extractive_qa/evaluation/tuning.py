@@ -12,7 +12,7 @@ Usage example:
 ```python
 from extractive_qa.evaluation.tuning import tune
 from extractive_qa.evaluation.squad_metric import load_squad
-from extractive_qa.evaluation.runner import load_records
+from extractive_qa.evaluation.records import load_records
 
 dataset = load_squad("dev-v2.0-heldout.json")
 records = {r["id"]: r for r in load_records("eval-results/heldout-reader/records.jsonl")}
@@ -23,9 +23,7 @@ print(result.threshold, result.f1, result.calibration)
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,25 +33,17 @@ import numpy as np
 import yaml
 from haystack import ExtractedAnswer
 
-from components.no_answer_threshold import ANSWERABILITY_FEATURES, SIGNALS, NoAnswerThreshold
-from extractive_qa.errors import QAError
-from extractive_qa.evaluation.runner import record_answers
+from extractive_qa.components.no_answer_threshold import ANSWERABILITY_FEATURES, SIGNALS, NoAnswerThreshold
+from extractive_qa.errors import TuningError
+from extractive_qa.evaluation.decisions import ordered_answers, pipeline_predictions, stored_answers
 from extractive_qa.evaluation.squad_metric import SquadDataset, SquadQuestion, exact_match, f1
+from extractive_qa.utils import write_text_atomically
 
 # The features the calibrated signal is fitted on by default.
 DEFAULT_FEATURES: tuple[str, ...] = tuple(ANSWERABILITY_FEATURES)
 
 
-class TuningError(QAError):
-    """Tuning cannot proceed (no labelled questions, a YAML that cannot be edited, ...)."""
-
-
 # ---- predictions under a decision ---------------------------------------------------------------------------------
-
-
-def _ordered(answers: list[ExtractedAnswer]) -> list[ExtractedAnswer]:
-    """The real answers in the order NoAnswerThreshold considers them."""
-    return sorted((a for a in answers if a.data is not None), key=lambda a: a.score, reverse=True)
 
 
 def _key(decision: NoAnswerThreshold, answer: ExtractedAnswer, answers: list[ExtractedAnswer]) -> float:
@@ -62,24 +52,9 @@ def _key(decision: NoAnswerThreshold, answer: ExtractedAnswer, answers: list[Ext
     return value if decision.signal == "null_score_diff" else -value
 
 
-def threshold_key(signal: str, threshold: float) -> float:
-    """The threshold in key units (see `_key`)."""
-    return threshold if signal == "null_score_diff" else -threshold
-
-
 def key_threshold(signal: str, key: float) -> float:
     """The `NoAnswerThreshold` threshold of a key threshold."""
     return key if signal == "null_score_diff" else -key
-
-
-def na_value(signal: str, value: float) -> float:
-    """The no-answer probability (official `na_probs`) of a signal value: larger means more likely no answer."""
-    return value if signal == "null_score_diff" else 1.0 - value
-
-
-def stored_answers(dataset: SquadDataset, question: SquadQuestion, row: dict[str, Any]) -> list[ExtractedAnswer]:
-    """The answers of a stored question as the pipeline's `NoAnswerThreshold` saw them."""
-    return record_answers(row, question.question, dataset.paragraphs)
 
 
 def _stored_questions(
@@ -91,33 +66,7 @@ def _stored_questions(
         if row is None:
             continue
         answers = stored_answers(dataset, question, row)
-        yield question, answers, _ordered(answers)
-
-
-def pipeline_predictions(
-    dataset: SquadDataset, records: dict[str, dict[str, Any]], decision: NoAnswerThreshold, threshold: float
-) -> tuple[list[str], list[str], list[float]]:
-    """
-    The pipeline's answer to each question of `dataset` (all must be in `records`) under `decision` at `threshold`.
-
-    :returns: The predictions (`""` for no answer), the top answer texts (best non-null answers), and the top
-        answers' no-answer probabilities (the signal turned so that larger means "no answer"), in question order.
-    """
-    predictions: list[str] = []
-    tops: list[str] = []
-    na_probs: list[float] = []
-    for question in dataset.questions:
-        answers = stored_answers(dataset, question, records[question.id])
-        decided = decision.run(answers=answers, threshold=threshold)["answers"]
-        predictions.append((decided[0].data or "") if decided else "")
-        ordered = _ordered(answers)
-        if ordered:
-            tops.append(ordered[0].data or "")
-            na_probs.append(na_value(decision.signal, decision.evidence(ordered[0], answers)))
-        else:
-            tops.append("")
-            na_probs.append(1e9 if decision.signal == "null_score_diff" else 1.0)
-    return predictions, tops, na_probs
+        yield question, answers, ordered_answers(answers)
 
 
 # ---- the exact threshold sweep ------------------------------------------------------------------------------------
@@ -391,7 +340,7 @@ def cross_split(
 
 # ---- writing the tuned rule into the pipeline YAML ----------------------------------------------------------------
 
-_COMPONENT_TYPE = "components.no_answer_threshold.NoAnswerThreshold"
+_COMPONENT_TYPE = "extractive_qa.components.no_answer_threshold.NoAnswerThreshold"
 
 
 def _indent(line: str) -> int:
@@ -501,7 +450,7 @@ def write_tuned_yaml(source: Path, destination: Path, result: TuningResult, name
     Writes `source` with the tuned rule into `destination` (may be the same file), atomically, after checking that
     the new YAML loads as a pipeline and holds exactly the tuned parameters.
     """
-    from extractive_qa.pipelines import build_pipeline
+    from extractive_qa.app.pipeline_loader import build_pipeline
 
     try:
         text = source.read_text(encoding="utf-8")
@@ -522,15 +471,7 @@ def write_tuned_yaml(source: Path, destination: Path, result: TuningResult, name
         build_pipeline(data)
     except Exception as error:
         raise TuningError(f"the edited pipeline YAML does not load: {error}") from error
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(updated)
-        os.replace(temporary, destination)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_text_atomically(destination, updated)
 
 
 def describe(result: TuningResult) -> str:
@@ -547,7 +488,6 @@ __all__ = [
     "DEFAULT_FEATURES",
     "Outcome",
     "SweepResult",
-    "TuningError",
     "TuningResult",
     "cross_split",
     "describe",
@@ -555,10 +495,8 @@ __all__ = [
     "fit_logistic",
     "halves",
     "outcomes",
-    "pipeline_predictions",
     "score_decision",
     "set_threshold_in_yaml",
-    "stored_answers",
     "sweep",
     "tune",
     "write_tuned_yaml",

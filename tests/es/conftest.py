@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from ..conftest import ROOT
+from tests.conftest import ROOT
 
 URL_VARIABLE = "EQA_TEST_ELASTICSEARCH_URL"
 # Read at import: the autouse fixture of tests/conftest.py removes EQA_* variables from every test's environment.

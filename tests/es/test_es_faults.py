@@ -12,9 +12,8 @@ import pytest
 
 from extractive_qa import QuestionAnswerer, Settings, StoreUnavailable
 from extractive_qa.cli import main
-
-from ..conftest import DATA_DIR, ROOT
-from .conftest import closed_port_url, run_cli, unavailable
+from tests.conftest import DATA_DIR, ROOT
+from tests.es.conftest import closed_port_url, run_cli, unavailable
 
 pytestmark = pytest.mark.elasticsearch
 

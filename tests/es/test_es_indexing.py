@@ -9,16 +9,16 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 
 from extractive_qa import QuestionAnswerer, Settings
 from extractive_qa.cli import main
 from extractive_qa.errors import StoreWriteFailed
-from extractive_qa.indexing import index_files
-
-from ..conftest import DATA_DIR, ROOT
-from .conftest import cli_environment, copy_collection, run_cli
+from extractive_qa.indexing.indexer import index_files
+from tests.conftest import DATA_DIR, ROOT
+from tests.es.conftest import cli_environment, copy_collection, run_cli
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -166,17 +166,21 @@ def test_refused_batch_names_its_files_and_keeps_the_earlier_batches(
     docs = tmp_path / "docs"
     files = sorted(p.resolve() for p in copy_collection(DATA_DIR, docs))
     qa = es_answerer(es_url, es_index, tmp_path)
+    pipeline = qa.indexing_pipeline
+    run_batch = pipeline.run
     batches_done = 0
 
-    def after_batch() -> None:  # the index turns read-only after two batches (as on a full disk)
+    def run_then_block(*args: Any, **kwargs: Any) -> Any:  # the index turns read-only after two batches (disk full)
         nonlocal batches_done
+        result = run_batch(*args, **kwargs)
         batches_done += 1
         if batches_done == 2:
             es_client.indices.put_settings(index=es_index, settings={"index.blocks.write": True})
+        return result
 
     try:
-        with pytest.raises(StoreWriteFailed) as failure:
-            index_files(qa.indexing_pipeline, [docs], batch_size=5, progress=False, on_batch_done=after_batch)
+        with pytest.raises(StoreWriteFailed) as failure, patch.object(pipeline, "run", run_then_block):
+            index_files(pipeline, qa.document_store, [docs], batch_size=5, progress=False)
         assert qa.count_documents() == len(memory_ids(files[:10], tmp_path))  # batches 1 and 2, exactly
     finally:
         es_client.indices.put_settings(index=es_index, settings={"index.blocks.write": None})

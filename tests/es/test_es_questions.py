@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 
 from extractive_qa import QuestionAnswerer, Settings
-
-from ..conftest import DATA_DIR
-from .conftest import new_index_name
+from tests.conftest import DATA_DIR
+from tests.es.conftest import new_index_name
 
 pytestmark = [pytest.mark.elasticsearch, pytest.mark.model]
 

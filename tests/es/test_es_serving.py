@@ -10,8 +10,7 @@ import pytest
 import requests
 
 from extractive_qa import QuestionAnswerer, Settings
-
-from ..serving_support import free_port, serve_command, server_env, start
+from tests.http.servers import free_port, serve_command, server_env, start
 
 pytestmark = [pytest.mark.elasticsearch]
 

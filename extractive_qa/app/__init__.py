@@ -1,0 +1,1 @@
+"""The application: the YAML pipelines with the settings applied, and `QuestionAnswerer`, which runs them."""

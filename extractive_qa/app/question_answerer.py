@@ -1,0 +1,196 @@
+"""The application: index documents and answer questions with the YAML pipelines."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from haystack import Document, Pipeline
+from haystack.document_stores.types import DocumentStore
+
+from extractive_qa.answers import QAResult
+from extractive_qa.app.pipeline_loader import load_pipeline, read_documents, warm_up
+from extractive_qa.app.validation import MAX_RETRIEVER_TOP_K, MAX_TOP_K, validate_count, validate_question
+from extractive_qa.errors import InvalidQuestion, NothingIndexed
+from extractive_qa.indexing.indexer import delete_sources, index_files, index_texts
+from extractive_qa.indexing.report import IndexReport
+from extractive_qa.logs import quiet_libraries
+from extractive_qa.settings import Settings
+from extractive_qa.store.configured_store import open_store, persist, store_errors
+
+T = TypeVar("T")
+
+
+class QuestionAnswerer:
+    """
+    Indexes documents and answers questions over them, with the pipelines in `extractive_qa.pipelines`.
+
+    The store opens on first use, the query pipeline (and its model) on the first question, the indexing pipeline
+    on the first indexing call: a command pays only for what it uses.
+
+    Usage example:
+    ```python
+    from extractive_qa import QuestionAnswerer
+
+    qa = QuestionAnswerer(model="deepset/roberta-base-squad2")
+    qa.index(["data/"])
+    result = qa.ask("What is the capital of Victoria?")
+    print(result.best.text if result.best else "no answer")
+    ```
+    """
+
+    def __init__(self, settings: Settings | None = None, **overrides: Any) -> None:
+        """
+        :param settings: The settings; `None` reads them from the environment (see `Settings`).
+        :param overrides: Settings to override, e.g. `model=`, `store_path=`, `store="elasticsearch"`.
+        """
+        quiet_libraries()
+        self.settings = (settings or Settings.from_env()).with_overrides(**overrides)
+        self._query: Pipeline | None = None
+        self._indexing: Pipeline | None = None
+        self._store: DocumentStore | None = None
+        self._lock = threading.Lock()
+
+    # ---- parts, loaded on first use -----------------------------------------------------------------------------
+
+    @property
+    def query_pipeline(self) -> Pipeline:
+        """The question pipeline, loaded and warmed up (the model is loaded once)."""
+        with self._lock:
+            if self._query is None:
+                self._query = warm_up(load_pipeline(self.settings, "query"))
+            return self._query
+
+    @property
+    def model_loaded(self) -> bool:
+        """Whether the query pipeline, and so the model, has been loaded."""
+        return self._query is not None
+
+    @property
+    def indexing_pipeline(self) -> Pipeline:
+        """The indexing pipeline (no model)."""
+        with self._lock:
+            if self._indexing is None:
+                self._indexing = load_pipeline(self.settings, "indexing")
+            return self._indexing
+
+    @property
+    def document_store(self) -> DocumentStore:
+        """The document store the pipelines read and write (the in-memory store is filled from its file)."""
+        with self._lock:
+            if self._store is None:
+                self._store = self._store_call(lambda: open_store(self.settings))
+            return self._store
+
+    def _store_call(self, call: Callable[[], T]) -> T:
+        with store_errors(self.settings):
+            return call()
+
+    def count_documents(self) -> int:
+        """The number of passages in the store."""
+        return self._store_call(self.document_store.count_documents)
+
+    # ---- indexing -----------------------------------------------------------------------------------------------
+
+    def index(self, paths: Iterable[str | Path], *, progress: bool = False, batch_size: int = 16) -> IndexReport:
+        """
+        Indexes files and folders (`.txt`, `.md`, `.pdf`) into the store; files indexed before are replaced.
+
+        :returns: The report: files read, files skipped with their reasons, passages written.
+        """
+        store = self.document_store
+        self._store_call(store.count_documents)  # reach the store before reading any file
+        pipeline = self.indexing_pipeline
+        return self._writing(
+            lambda: index_files(pipeline, store, list(paths), batch_size=batch_size, progress=progress)
+        )
+
+    def index_texts(self, texts: Iterable[str | Mapping[str, Any]]) -> IndexReport:
+        """
+        Indexes texts given in memory (no files involved) with the indexing pipeline's components.
+
+        :param texts: Strings, or mappings with `content` and optionally `name` (identifies the text: indexing a
+            name again replaces its passages) and `meta` (metadata for every passage, usable in filters).
+        :returns: The report: `files_read` counts the texts indexed.
+        :raises InvalidText: When a text is empty or its metadata uses a key the pipeline sets; nothing is written.
+        """
+        store = self.document_store
+        pipeline = self.indexing_pipeline
+        return self._writing(lambda: index_texts(pipeline, store, texts))
+
+    def remove(self, paths: Iterable[str | Path]) -> int:
+        """Removes every passage of the given files from the store; returns how many passages were removed."""
+        store = self.document_store
+        return self._writing(lambda: delete_sources(store, paths))
+
+    def _writing(self, call: Callable[[], T]) -> T:
+        """Runs a store change; what was written is kept (the in-memory store's file saved), even after a failure."""
+        try:
+            return self._store_call(call)
+        finally:
+            persist(self.document_store, self.settings)
+
+    # ---- questions ----------------------------------------------------------------------------------------------
+
+    def ask(
+        self,
+        question: str,
+        *,
+        top_k: int = 5,
+        filters: dict[str, Any] | None = None,
+        threshold: float | None = None,
+        retriever_top_k: int | None = None,
+    ) -> QAResult:
+        """
+        Answers a question from the indexed documents.
+
+        :param question: The question, in plain language.
+        :param top_k: The number of distinct answers to return (1 to 100).
+        :param filters: Haystack metadata filters for the retriever, e.g.
+            `{"field": "meta.file_name", "operator": "==", "value": "Normans.txt"}`.
+        :param threshold: Overrides the no-answer threshold of the query pipeline for this question.
+        :param retriever_top_k: The number of passages the reader reads (1 to 50; default: the YAML's, 10).
+        :returns: The answers, best first; `result.no_answer` tells whether the documents hold no answer.
+        :raises InvalidQuestion: For an empty or over-long question or a bad `top_k`.
+        :raises NothingIndexed: When the store holds no documents.
+        """
+        question = validate_question(question, self.settings.max_question_chars)
+        top_k = validate_count(top_k, "top_k", MAX_TOP_K)
+        retriever: dict[str, Any] = {"query": question, "filters": filters}
+        if retriever_top_k is not None:
+            retriever["top_k"] = validate_count(retriever_top_k, "retriever_top_k", MAX_RETRIEVER_TOP_K)
+        pipeline = self.query_pipeline
+        if self.count_documents() == 0:
+            raise NothingIndexed("no documents are indexed yet; index some first (extractive-qa index PATH)")
+        result = self._store_call(
+            lambda: pipeline.run(
+                {
+                    "retriever": retriever,
+                    "reader": {"query": question},
+                    "deduplicator": {"top_k": top_k},
+                    "threshold": {"threshold": threshold},
+                }
+            )
+        )
+        return QAResult.from_extracted(question, result["threshold"]["answers"])
+
+    def answer(
+        self, question: str, texts: str | list[str], *, top_k: int = 5, threshold: float | None = None
+    ) -> QAResult:
+        """
+        Answers a question from the given texts, without any store.
+
+        :param question: The question.
+        :param texts: One text or several; each is read as one document.
+        """
+        question = validate_question(question, self.settings.max_question_chars)
+        top_k = validate_count(top_k, "top_k", MAX_TOP_K)
+        if isinstance(texts, str):
+            texts = [texts]
+        if not any(t.strip() for t in texts):
+            raise InvalidQuestion("there is no text to answer from")
+        documents = [Document(content=t, meta={"file_name": f"text {i + 1}"}) for i, t in enumerate(texts)]
+        answers = read_documents(self.query_pipeline, [question], [documents], top_k=top_k, threshold=threshold)
+        return QAResult.from_extracted(question, answers[0])

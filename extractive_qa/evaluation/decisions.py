@@ -1,0 +1,57 @@
+"""
+The pipeline's answer to stored questions under a no-answer decision, without running the model again.
+
+Evaluation records keep each question's answers as the pipeline's `NoAnswerThreshold` saw them (`records`); these
+functions re-apply a decision to them, for scoring (`runner`) and for tuning the decision (`tuning`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from haystack import ExtractedAnswer
+
+from extractive_qa.components.no_answer_threshold import NoAnswerThreshold
+from extractive_qa.evaluation.records import record_answers
+from extractive_qa.evaluation.squad_metric import SquadDataset, SquadQuestion
+
+
+def ordered_answers(answers: list[ExtractedAnswer]) -> list[ExtractedAnswer]:
+    """The real answers in the order NoAnswerThreshold considers them."""
+    return sorted((a for a in answers if a.data is not None), key=lambda a: a.score, reverse=True)
+
+
+def na_value(signal: str, value: float) -> float:
+    """The no-answer probability (official `na_probs`) of a signal value: larger means more likely no answer."""
+    return value if signal == "null_score_diff" else 1.0 - value
+
+
+def stored_answers(dataset: SquadDataset, question: SquadQuestion, row: dict[str, Any]) -> list[ExtractedAnswer]:
+    """The answers of a stored question as the pipeline's `NoAnswerThreshold` saw them."""
+    return record_answers(row, question.question, dataset.paragraphs)
+
+
+def pipeline_predictions(
+    dataset: SquadDataset, records: dict[str, dict[str, Any]], decision: NoAnswerThreshold, threshold: float
+) -> tuple[list[str], list[str], list[float]]:
+    """
+    The pipeline's answer to each question of `dataset` (all must be in `records`) under `decision` at `threshold`.
+
+    :returns: The predictions (`""` for no answer), the top answer texts (best non-null answers), and the top
+        answers' no-answer probabilities (the signal turned so that larger means "no answer"), in question order.
+    """
+    predictions: list[str] = []
+    tops: list[str] = []
+    na_probs: list[float] = []
+    for question in dataset.questions:
+        answers = stored_answers(dataset, question, records[question.id])
+        decided = decision.run(answers=answers, threshold=threshold)["answers"]
+        predictions.append((decided[0].data or "") if decided else "")
+        ordered = ordered_answers(answers)
+        if ordered:
+            tops.append(ordered[0].data or "")
+            na_probs.append(na_value(decision.signal, decision.evidence(ordered[0], answers)))
+        else:
+            tops.append("")
+            na_probs.append(1e9 if decision.signal == "null_score_diff" else 1.0)
+    return predictions, tops, na_probs

@@ -1,0 +1,35 @@
+"""What an indexing run did: files read, files skipped with their reasons, passages written and removed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class IndexReport:
+    """What an indexing run did."""
+
+    files_read: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    passages_written: int = 0
+    passages_removed: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line for people: files indexed, passages written, files skipped."""
+        line = f"indexed {self.files_read} file(s) into {self.passages_written} passage(s) in {self.seconds:.1f} s"
+        if self.passages_removed:
+            line += f", removed {self.passages_removed} outdated passage(s)"
+        if self.skipped:
+            line += f"; skipped {len(self.skipped)} file(s)"
+        return line
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "files_read": self.files_read,
+            "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
+            "passages_written": self.passages_written,
+            "passages_removed": self.passages_removed,
+            "seconds": round(self.seconds, 3),
+        }

@@ -1,0 +1,9 @@
+"""Passages about the Normans that the reader tests read (windows of several lengths at max_seq_length 64)."""
+
+TEXTS = [
+    "The Normans were the people who in the 10th and 11th centuries gave their name to Normandy, a region in France.",
+    "Rollo, a Viking leader, agreed to swear fealty to King Charles III of West Francia in 911.",
+    "Short text.",
+    "The Duchy of Normandy, which they formed by treaty with the French crown, was a great fief of medieval France. "
+    * 6,
+]
