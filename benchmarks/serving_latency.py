@@ -2,7 +2,7 @@
 Served question latency against the same pipeline called in-process, measured in one run.
 
 Indexes the bundled data/ into a temporary store, starts a real server on a free loopback port (`extractive-qa
-serve`, or `hayhooks run --pipelines-dir serving` with `--server hayhooks`), and asks the same questions both ways,
+serve`, or `hayhooks run` on the package's wrappers with `--server hayhooks`), and asks the same questions both ways,
 alternating which goes first so that drifting machine load hits both alike. Every question reads the retriever's
 top 10 passages (`--retriever-top-k`) and is timed `--repeats` times each way; on a shared machine the fastest
 repeat of each question is the figure least inflated by other work, so the p50/p95 over those come first, then

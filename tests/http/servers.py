@@ -55,7 +55,7 @@ def server_env(tmp: Path, model: Path, store_path: Path, **extra: str) -> dict[s
 
 
 def hayhooks_command(port: int) -> list[str]:
-    """The stock hayhooks way: `hayhooks run --pipelines-dir serving`, on loopback."""
+    """The stock hayhooks way: `hayhooks run --pipelines-dir <the package's wrappers>`, on loopback."""
     launcher = "import sys; from hayhooks.cli import hayhooks_cli; sys.argv[0] = 'hayhooks'; sys.exit(hayhooks_cli())"
     return [sys.executable, "-c", launcher, "run", "--pipelines-dir", str(WRAPPERS_DIR), "--port", str(port)]
 

@@ -1,5 +1,5 @@
 """
-The question and indexing pipelines served by a real `hayhooks run --pipelines-dir serving` process.
+The question and indexing pipelines served by a real `hayhooks run --pipelines-dir <wrappers>` process.
 
 One server per module (the shared small model, the bundled data indexed into a temporary store), real HTTP.
 """
