@@ -1,14 +1,16 @@
 """
-BM25 retrieval over data/: the in-memory retriever against Elasticsearch's, with and without fuzzy matching.
+BM25 retrieval quality and speed of every store the application offers, on the same documents and questions.
 
-For SQuAD 2.0 dev questions about the bundled articles, counts how often a passage containing a gold answer is
-the first passage retrieved (recall@1) and among the first ten (recall@10, what the reader reads), and the time
-per query. By default it uses every third answerable question of the 18 dev articles that are *not* in the
-held-out set (`--held-out` uses the held-out articles instead). Needs ../shared (the SQuAD 2.0 dev file).
+The documents are the 1,204 paragraphs of SQuAD 2.0 dev (one document each, written straight to the store); the
+questions are its 5,928 answerable ones. A question's hit is its own paragraph: recall@k is the share of questions
+whose paragraph is among the first k retrieved. Compared in one run: the embedded store (tantivy, English stemming;
+query.yml), Haystack's in-memory BM25L (query_memory.yml), Elasticsearch with the project's English-analysed
+mapping (query_elasticsearch.yml) and with the integration's default mapping (standard analyzer), both with the
+project's `fuzziness: "0"`.
 
-Usage (start a node first: `ES_PORT=9250 scripts/elasticsearch.sh start`):
-
-    flock /tmp/bench.lock python benchmarks/elasticsearch_retrieval.py --elasticsearch-url http://127.0.0.1:9250
+Reproduce (start a node first: `scripts/elasticsearch.sh start`; needs ../shared):
+    python benchmarks/retrieval_recall.py --elasticsearch-url http://127.0.0.1:9200
+Writes benchmarks/results/retrieval_recall.json.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
+import statistics
 import tempfile
 import time
 import uuid
@@ -24,81 +26,97 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-SQUAD2 = Path(os.environ.get("EQA_SHARED_DIR", ROOT.parent / "shared")) / "data" / "squad2"
+SQUAD2_DEV = Path(os.environ.get("EQA_SHARED_DIR", ROOT.parent / "shared")) / "data" / "squad2" / "dev-v2.0.json"
+RESULTS = ROOT / "benchmarks" / "results" / "retrieval_recall.json"
+KS = (1, 5, 10)
 
 
-def questions(held_out: bool, every: int) -> list[tuple[str, list[str]]]:
-    held = json.loads((SQUAD2 / "dev-v2.0-heldout.json").read_text(encoding="utf-8"))["data"]
-    if held_out:
-        articles = held
-    else:
-        titles = {a["title"] for a in held}
-        dev = json.loads((SQUAD2 / "dev-v2.0.json").read_text(encoding="utf-8"))["data"]
-        articles = [a for a in dev if a["title"] not in titles]
-    found = [
-        (qa["question"], [a["text"] for a in qa["answers"]])
-        for article in articles
-        for paragraph in article["paragraphs"]
-        for qa in paragraph["qas"]
-        if not qa["is_impossible"]
-    ]
-    return found[::every]
+def collection() -> tuple[list[Any], list[tuple[str, str]]]:
+    """The paragraphs as Documents (meta `paragraph`), and (question, its paragraph's key) for answerable ones."""
+    from haystack import Document
+
+    documents = []
+    asked = []
+    for article in json.loads(SQUAD2_DEV.read_text(encoding="utf-8"))["data"]:
+        for number, paragraph in enumerate(article["paragraphs"]):
+            key = f"{article['title']}#{number}"
+            documents.append(Document(content=paragraph["context"], meta={"paragraph": key, "file_name": key}))
+            asked += [(qa["question"], key) for qa in paragraph["qas"] if not qa.get("is_impossible")]
+    return documents, asked
 
 
-def evaluate(retriever: Any, asked: list[tuple[str, list[str]]]) -> dict[str, float]:
-    first = top10 = 0
-    started = time.perf_counter()
-    for question, golds in asked:
-        documents = retriever.run(query=question)["documents"]
-        top10 += any(g in (d.content or "") for d in documents for g in golds)
-        first += bool(documents) and any(g in (documents[0].content or "") for g in golds)
-    return {
-        "recall@1": round(first / len(asked), 3),
-        "recall@10": round(top10 / len(asked), 3),
-        "ms_per_query": round(1000 * (time.perf_counter() - started) / len(asked), 1),
-    }
+def evaluate(retriever: Any, asked: list[tuple[str, str]]) -> dict[str, float]:
+    hits = dict.fromkeys(KS, 0)
+    times = []
+    for question, key in asked:
+        started = time.perf_counter()
+        found = [d.meta.get("paragraph") for d in retriever.run(query=question, top_k=max(KS))["documents"]]
+        times.append(time.perf_counter() - started)
+        for k in KS:
+            hits[k] += key in found[:k]
+    result = {f"recall@{k}": round(100 * hits[k] / len(asked), 1) for k in KS}
+    result["ms_per_query_p50"] = round(1000 * statistics.median(times), 2)
+    return result
+
+
+def retriever_of(settings: Any) -> tuple[Any, Any]:
+    """The query YAML's retriever for these settings, and the store it reads (the same store, opened apart)."""
+    from haystack.core.serialization import component_from_dict, import_class_by_name
+
+    from extractive_qa.app.pipeline_files import load_pipeline_data
+    from extractive_qa.store.configured_store import open_store
+
+    definition = load_pipeline_data(settings, "query")["components"]["retriever"]
+    retriever = component_from_dict(import_class_by_name(definition["type"]), definition, "retriever")
+    return retriever, open_store(settings)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--elasticsearch-url", default=os.environ.get("EQA_ELASTICSEARCH_URL", "http://127.0.0.1:9200"))
-    parser.add_argument("--held-out", action="store_true", help="ask about the held-out articles instead")
-    parser.add_argument("--every", type=int, default=3, help="take every n-th answerable question (default 3)")
+    parser.add_argument("--skip-elasticsearch", action="store_true")
     args = parser.parse_args()
 
-    from haystack.components.retrievers.in_memory import InMemoryBM25Retriever
     from haystack_integrations.components.retrievers.elasticsearch import ElasticsearchBM25Retriever
+    from haystack_integrations.document_stores.elasticsearch import ElasticsearchDocumentStore
 
-    from extractive_qa import QuestionAnswerer, Settings
     from extractive_qa.logs import quiet_libraries
+    from extractive_qa.settings import Settings
+    from extractive_qa.store.elasticsearch import make_searchable
+    from extractive_qa.testing.machine import cpu_description
 
     quiet_libraries()
-    asked = questions(args.held_out, args.every)
-    memory = QuestionAnswerer(Settings(store_path=Path(tempfile.mkdtemp()) / "store.json"))
-    memory.index([ROOT / "data"])
-    index = f"bench-{uuid.uuid4().hex[:10]}"
-    es = QuestionAnswerer(
-        Settings(store="elasticsearch", elasticsearch_url=args.elasticsearch_url, elasticsearch_index=index)
-    )
+    documents, asked = collection()
+    scratch = Path(tempfile.mkdtemp(prefix="eqa-recall-"))
+    retrievers: dict[str, tuple[Any, Any]] = {
+        "embedded (tantivy, en_stem; query.yml)": retriever_of(Settings(store_path=scratch / "index")),
+        "in-memory BM25L (query_memory.yml)": retriever_of(Settings(store="memory", store_path=scratch / "m.json")),
+    }
+    indexes = []
+    if not args.skip_elasticsearch:
+        english = f"bench-{uuid.uuid4().hex[:10]}"
+        indexes = [english, f"{english}-standard"]
+        es = Settings(store="elasticsearch", elasticsearch_url=args.elasticsearch_url, elasticsearch_index=english)
+        retrievers["Elasticsearch, English analyzer (query_elasticsearch.yml)"] = retriever_of(es)
+        standard = ElasticsearchDocumentStore(hosts=args.elasticsearch_url, index=indexes[1])
+        retrievers["Elasticsearch, default mapping (standard analyzer)"] = (
+            ElasticsearchBM25Retriever(document_store=standard, fuzziness="0"),
+            standard,
+        )
+    results = {}
     try:
-        es.index([ROOT / "data"])
-        store = es.document_store
-        retrievers = {
-            "in-memory BM25L (query.yml)": InMemoryBM25Retriever(memory.document_store, top_k=10),
-            "Elasticsearch, fuzziness 0 (query_elasticsearch.yml)": ElasticsearchBM25Retriever(
-                document_store=store, fuzziness="0", top_k=10
-            ),
-            "Elasticsearch, fuzziness AUTO (the retriever's default)": ElasticsearchBM25Retriever(
-                document_store=store, top_k=10
-            ),
-        }
-        print(f"{len(asked)} questions ({'held-out' if args.held_out else 'not held-out'} SQuAD 2.0 dev articles)")
-        for name, retriever in retrievers.items():
-            evaluate(retriever, asked[:20])  # warm-up
-            print(f"{name:58} {evaluate(retriever, asked)}")
+        print(f"# {cpu_description()}; {len(documents)} paragraphs, {len(asked)} answerable questions")
+        for name, (retriever, store) in retrievers.items():
+            store.write_documents(documents)
+            make_searchable(store)
+            results[name] = evaluate(retriever, asked)
+            print(f"{name:60} {results[name]}")
     finally:
-        es.document_store.client.options(ignore_status=404).indices.delete(index=index)
+        for name in indexes:
+            ElasticsearchDocumentStore(hosts=args.elasticsearch_url, index=name).client.options(
+                ignore_status=404
+            ).indices.delete(index=name)
+    RESULTS.write_text(json.dumps({"machine": cpu_description(), "results": results}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

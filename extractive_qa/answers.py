@@ -1,12 +1,78 @@
-"""The application's view of a pipeline result: answers people and JSON clients can read."""
+"""
+The application's view of a pipeline result: answers people and JSON clients can read.
+
+`QAResult` and its `Answer`s are the one answer object every way in shows: `extractive-qa ask` (and `--json`), the
+Python API, the HTTP JSON, the web page and the MCP tool. Besides the pipeline's span, score, passage and offsets,
+each answer carries
+
+- `answer_id`: a stable id of the answer to this question (the page's feedback names it);
+- `page_number`: the page the answer span stands on, in PDF documents, also when its passage
+  crosses a page break;
+- `confidence` (0 to 1) and `confidence_basis`: the calibrated answerability probability where the pipeline's
+  no-answer decision is calibrated (`"calibrated"`), else the model's own odds of this span against "no answer",
+  `sigmoid(-null_score_diff)` (`"null_score"`), else the reader's score (`"score"`);
+- `below_threshold`: the answer did not clear the no-answer threshold (it is listed after the no-answer entry).
+
+Usage example:
+```python
+from haystack import Document, ExtractedAnswer
+
+from extractive_qa.answers import QAResult
+
+passage = Document(content="Page one.\\fThe engine weighs 40 tonnes.", meta={"file_name": "a.pdf", "page_number": 2})
+span = ExtractedAnswer(query="q", score=0.7, data="40 tonnes", document=passage,
+                       document_offset=ExtractedAnswer.Span(28, 37), meta={"null_score_diff": -3.0})
+result = QAResult.from_extracted("How heavy is the engine?", [span])
+print(result.best.page_number, round(result.best.confidence, 2))  # 2 0.95
+```
+"""
 
 from __future__ import annotations
 
+import hashlib
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from haystack import ExtractedAnswer
+
+from extractive_qa.components.utils import sigmoid
+from extractive_qa.indexing.formats import is_paged
+
+ConfidenceBasis = Literal["calibrated", "null_score", "score"]
+
+
+def answer_id(question: str, document_id: str | None, start: int | None, end: int | None) -> str:
+    """The stable id of an answer span to a question: the same question and span always get the same id."""
+    key = "\x1f".join((question, str(document_id), str(start), str(end)))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+
+
+def span_page(passage_content: str, passage_page: int, position: int) -> int:
+    """
+    The page a character of a passage stands on.
+
+    Haystack's splitters give a passage the page its text ends on (`meta["page_number"]`, form feeds `\\f` separate
+    pages); the page of `position` is that page less the page breaks after it.
+    """
+    trailing = len(passage_content) - len(passage_content.rstrip("\f"))
+    breaks_after = passage_content[position:].count("\f") - trailing
+    return max(1, passage_page - max(0, breaks_after))
+
+
+def confidence_of(answer: ExtractedAnswer) -> tuple[float | None, ConfidenceBasis | None]:
+    """An extracted answer's confidence and its basis (see the module description); the no-answer entry's is `None`."""
+    if answer.data is None:
+        return None, None
+    meta = answer.meta or {}
+    probability = meta.get("answerable_probability")
+    if isinstance(probability, (int, float)) and math.isfinite(probability):
+        return float(probability), "calibrated"
+    diff = meta.get("null_score_diff")
+    if isinstance(diff, (int, float)) and math.isfinite(diff):
+        return sigmoid(-float(diff)), "null_score"
+    return float(answer.score), "score"
 
 
 @dataclass
@@ -25,31 +91,61 @@ class Answer:
     context_end: int | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     document_meta: dict[str, Any] = field(default_factory=dict)
+    answer_id: str | None = None
+    page_number: int | None = None
+    confidence: float | None = None
+    confidence_basis: ConfidenceBasis | None = None
+    below_threshold: bool = False
 
     @property
     def is_no_answer(self) -> bool:
         return self.text is None
 
+    @property
+    def where(self) -> str:
+        """The answer's source for people: the file name, and the page in paged documents (`report.pdf, page 3`)."""
+        where = self.source or "-"
+        return f"{where}, page {self.page_number}" if self.page_number is not None else where
+
     @classmethod
-    def from_extracted(cls, answer: ExtractedAnswer) -> Answer:
+    def from_extracted(cls, answer: ExtractedAnswer, question: str | None = None) -> Answer:
+        """
+        The answer as the application shows it.
+
+        :param answer: An answer of the query pipeline (or the no-answer entry).
+        :param question: The question, for the answer's id (default: the answer's own `query`).
+        """
         doc = answer.document
         doc_meta = doc.meta if doc is not None else {}
         file_path = doc_meta.get("file_path")
         source = doc_meta.get("file_name") or (Path(str(file_path)).name if file_path else None)
         meta = {k: v for k, v in (answer.meta or {}).items() if not k.startswith("_")}
+        start = answer.document_offset.start if answer.document_offset else None
+        end = answer.document_offset.end if answer.document_offset else None
+        page = None
+        passage_page = doc_meta.get("page_number")
+        if answer.data is not None and isinstance(passage_page, int) and source and is_paged(source):
+            content = (doc.content or "") if doc is not None else ""
+            page = span_page(content, passage_page, start) if start is not None else passage_page
+        confidence, basis = confidence_of(answer)
+        document_id = doc.id if doc is not None else None
         return cls(
             text=answer.data,
             score=float(answer.score),
-            document_id=doc.id if doc is not None else None,
+            document_id=document_id,
             source=source,
             file_path=str(file_path) if file_path else None,
-            start=answer.document_offset.start if answer.document_offset else None,
-            end=answer.document_offset.end if answer.document_offset else None,
+            start=start,
+            end=end,
             context=answer.context,
             context_start=answer.context_offset.start if answer.context_offset else None,
             context_end=answer.context_offset.end if answer.context_offset else None,
             meta=meta,
             document_meta={k: v for k, v in doc_meta.items() if not k.startswith("_")},
+            answer_id=answer_id(question or answer.query, document_id, start, end) if answer.data is not None else None,
+            page_number=page,
+            confidence=confidence,
+            confidence_basis=basis,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -72,9 +168,32 @@ class QAResult:
         """The top answer, or `None` when the decision is "no answer"."""
         return None if self.no_answer else self.answers[0]
 
+    @property
+    def best_candidate(self) -> Answer | None:
+        """The best span found, whether or not it cleared the no-answer threshold (`None` when there is none)."""
+        return next((a for a in self.answers if not a.is_no_answer), None)
+
     @classmethod
     def from_extracted(cls, question: str, answers: list[ExtractedAnswer]) -> QAResult:
-        return cls(question=question, answers=[Answer.from_extracted(a) for a in answers])
+        """
+        The result of the query pipeline's answers (ordered by `NoAnswerThreshold`: the answers that cleared the
+        threshold, the no-answer entry, the others). The answers after the no-answer entry are `below_threshold`;
+        the no-answer entry's confidence is 1 minus the best answer's.
+        """
+        shown = [Answer.from_extracted(a, question) for a in answers]
+        seen_no_answer = False
+        for answer in shown:
+            if answer.is_no_answer:
+                seen_no_answer = True
+            else:
+                answer.below_threshold = seen_no_answer
+        best = max((a.confidence for a in shown if a.confidence is not None), default=None)
+        basis = next((a.confidence_basis for a in shown if a.confidence_basis is not None), None)
+        for answer in shown:
+            if answer.is_no_answer:
+                answer.confidence = 1.0 - best if best is not None else 1.0
+                answer.confidence_basis = basis
+        return cls(question=question, answers=shown)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -84,14 +203,39 @@ class QAResult:
         }
 
     def format(self) -> str:
-        """A human-readable rendering: the answers until the no-answer entry, or "no answer"."""
+        """
+        A human-readable rendering: the answers until the no-answer entry; or "no answer", with the best candidate
+        below the threshold when there is one.
+        """
         lines = []
         for rank, answer in enumerate(self.answers, start=1):
             if answer.is_no_answer:
                 if rank == 1:
-                    lines.append(f"no answer (no-answer score {answer.score:.3f})")
+                    lines.append("no answer")
+                    candidate = self.best_candidate
+                    if candidate is not None:
+                        lines.append(
+                            f"   best candidate, below the no-answer threshold: {candidate.text}  "
+                            f"({_confidence_text(candidate)}, source: {candidate.where})"
+                        )
                 break
-            lines.append(f"{rank}. {answer.text}  (score {answer.score:.3f}, source: {answer.source or '-'})")
+            lines.append(f"{rank}. {answer.text}  ({_confidence_text(answer)}, source: {answer.where})")
             if answer.context:
                 lines.append(f"   ...{' '.join(answer.context.split())}...")
         return "\n".join(lines) if lines else "no answer"
+
+
+def percent(share: float) -> str:
+    """A share as people read it: 0.42 -> "42%", and ">99%" / "<1%" at the ends rather than 100% and 0%."""
+    if share >= 0.995:
+        return ">99%"
+    if share < 0.005:
+        return "<1%"
+    return f"{share:.0%}"
+
+
+def _confidence_text(answer: Answer) -> str:
+    if answer.confidence is None:
+        return f"score {answer.score:.3f}"
+    label = "calibrated confidence" if answer.confidence_basis == "calibrated" else "confidence"
+    return f"{label} {percent(answer.confidence)}"

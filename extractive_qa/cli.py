@@ -15,14 +15,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from extractive_qa.errors import QAError
+from extractive_qa.settings import DEFAULT_BATCH_SIZE
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help="reader model: a Hugging Face id or a local directory (env EQA_MODEL)")
     parser.add_argument(
-        "--store", choices=["memory", "elasticsearch"], help="document store (env EQA_STORE; default memory)"
+        "--store",
+        choices=["embedded", "memory", "elasticsearch"],
+        help="document store (env EQA_STORE; default embedded: a tantivy index in the user data dir)",
     )
-    parser.add_argument("--store-path", help="file of the embedded store (env EQA_STORE_PATH)")
+    parser.add_argument(
+        "--store-path", help="the embedded store's index directory, or the memory store's file (env EQA_STORE_PATH)"
+    )
     parser.add_argument("--elasticsearch-url", help="Elasticsearch URL (env EQA_ELASTICSEARCH_URL)")
     parser.add_argument("--elasticsearch-index", help="Elasticsearch index (env EQA_ELASTICSEARCH_INDEX)")
     parser.add_argument("--pipelines-dir", help="folder of the YAML pipelines (env EQA_PIPELINES_DIR)")
@@ -37,9 +42,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    index = commands.add_parser("index", help="index files and folders (.txt, .md, .pdf) into the store")
+    index = commands.add_parser("index", help="index files and folders (.txt, .md, .pdf, .html, .docx) into the store")
     index.add_argument("paths", nargs="+", help="files and folders")
-    index.add_argument("--batch-size", type=int, default=16, help="files per pipeline run (default 16)")
+    index.add_argument(
+        "--batch-size",
+        type=int,
+        default=DEFAULT_BATCH_SIZE,
+        help=f"files per pipeline run, one store commit each (default {DEFAULT_BATCH_SIZE})",
+    )
     index.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     index.add_argument("--json", action="store_true", help="print the report as JSON")
     _common(index)
@@ -59,11 +69,24 @@ def build_parser() -> argparse.ArgumentParser:
     count = commands.add_parser("count", help="print the number of passages in the store")
     _common(count)
 
+    import_store = commands.add_parser(
+        "import-store",
+        help="copy the passages of an in-memory store file (store.json of earlier versions) into the store",
+        description="Writes every passage saved in FILE into the configured store (replacing passages with the same "
+        "id); FILE is left as it is. A new embedded store at the default place does this by itself for the default "
+        "store.json.",
+    )
+    import_store.add_argument(
+        "file", help="an in-memory store file (JSON), e.g. ~/.local/share/extractive-qa/store.json"
+    )
+    _common(import_store)
+
     serve = commands.add_parser(
         "serve",
-        help="serve questions and indexing over HTTP (hayhooks, with deploy endpoints off when exposed)",
-        description="Serves POST /ask/run and POST /index/run; see docs/serving.md. Settings come from EQA_* "
-        "variables (EQA_API_KEY, EQA_EXPOSED, limits) and the options below.",
+        help="serve the web page, questions, indexing and MCP over HTTP (hayhooks; deploy endpoints off when exposed)",
+        description="Serves the web page at /, POST /ask/run, POST /index/run, POST /upload, POST /feedback and the "
+        "MCP tools at /mcp; see docs/serving.md. Settings come from EQA_* variables (EQA_API_KEY, EQA_EXPOSED, "
+        "limits) and the options below.",
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; others need a key)")
     serve.add_argument("--port", type=int, default=1416, help="port (default 1416)")
@@ -72,6 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
     from extractive_qa.evaluation.cli import add_evaluation_commands
 
     add_evaluation_commands(commands, _common)
+    # ---- feedback: `feedback export FILE` (extractive_qa/feedback/cli.py) ----
+    from extractive_qa.feedback.cli import add_feedback_commands
+
+    add_feedback_commands(commands, _common)
     return parser
 
 
@@ -119,6 +146,16 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.command in EVALUATION_COMMANDS:
         return run_evaluation_command(args, settings_from_args(args))
+    from extractive_qa.feedback.cli import FEEDBACK_COMMANDS, run_feedback_command
+
+    if args.command in FEEDBACK_COMMANDS:
+        return run_feedback_command(args, settings_from_args(args))
+    if args.command == "count":
+        from extractive_qa.store.embedded_index import passage_count
+
+        count = passage_count(settings_from_args(args))
+        print(count if count is not None else _answerer(args).count_documents())
+        return 0
     qa = _answerer(args)
     if args.command == "index":
         if args.batch_size < 1:
@@ -153,8 +190,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "remove":
         print(f"removed {qa.remove(args.paths)} passage(s)")
         return 0
-    if args.command == "count":
-        print(qa.count_documents())
+    if args.command == "import-store":
+        print(f"imported {qa.import_store_file(args.file)} passage(s) from {args.file}")
         return 0
     raise AssertionError(args.command)  # pragma: no cover
 

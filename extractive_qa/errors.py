@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class QAError(Exception):
     """A problem the user can fix; its message is shown as it is, without a traceback."""
@@ -99,3 +101,29 @@ class UnsafeToServe(SystemExit):
 
     A `SystemExit`, so that hayhooks does not skip the pipeline and carry on serving its deploy endpoints.
     """
+
+
+class InvalidUpload(QAError):
+    """No file of an upload can be indexed (empty, wrong type, not what its name says); each file's reason is given."""
+
+    http_status = 422
+
+    def __init__(self, message: str, detail: list[dict[str, Any]] | None = None) -> None:
+        """
+        :param message: What is wrong with the upload.
+        :param detail: Each file's problem, as validation errors naming the file (`loc`: body, files, position).
+        """
+        super().__init__(message)
+        self.detail = detail
+
+
+class UnknownAnswer(QAError):
+    """Feedback names an answer the server did not give (or no longer remembers)."""
+
+    http_status = 404
+
+
+class FeedbackUnavailable(QAError):
+    """The feedback database cannot be opened, read or written."""
+
+    http_status = 503

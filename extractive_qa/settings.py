@@ -19,9 +19,15 @@ from typing import Any, Literal
 
 from extractive_qa.errors import InvalidSettings
 
-StoreType = Literal["memory", "elasticsearch"]
-STORE_TYPES: tuple[str, ...] = ("memory", "elasticsearch")
+StoreType = Literal["embedded", "memory", "elasticsearch"]
+STORE_TYPES: tuple[str, ...] = ("embedded", "memory", "elasticsearch")
+#: The store the pipelines without a suffix (`query.yml`, `indexing.yml`) use.
+DEFAULT_STORE = "embedded"
 DEFAULT_MAX_QUESTION_CHARS = 2000
+#: Files converted and written per indexing pipeline run (one store commit each). Fewer, larger commits index faster
+#: (64 files a batch: 2,494 passages/s into the embedded store against 1,396 with 16, on 2 busy cores); an
+#: interrupted run loses at most one batch's work.
+DEFAULT_BATCH_SIZE = 64
 
 
 def packaged_pipelines_dir() -> Path:
@@ -31,11 +37,19 @@ def packaged_pipelines_dir() -> Path:
     return Path(extractive_qa.pipelines.__file__).resolve().parent
 
 
-def default_store_path() -> Path:
-    """Where the embedded in-memory store is saved between commands: the user's data directory."""
+def user_data_path() -> Path:
+    """The application's folder in the user's data directory (`~/.local/share/extractive-qa` on Linux)."""
     from platformdirs import user_data_dir
 
-    return Path(user_data_dir("extractive-qa", appauthor=False)) / "store.json"
+    return Path(user_data_dir("extractive-qa", appauthor=False))
+
+
+def default_store_path(store: str = DEFAULT_STORE) -> Path:
+    """
+    Where a store keeps its documents by default, in the user's data directory: the embedded store's index
+    directory (`index/`), or the in-memory store's file (`store.json`).
+    """
+    return user_data_path() / ("store.json" if store == "memory" else "index")
 
 
 # ---- environment variables ------------------------------------------------------------------------------------------
@@ -84,8 +98,8 @@ class Settings:
     | setting | environment variable | default |
     |---|---|---|
     | model | `EQA_MODEL` | the reader's model in the query YAML (deepset/roberta-base-squad2) |
-    | store | `EQA_STORE` | `memory` (or `elasticsearch`) |
-    | store_path | `EQA_STORE_PATH` | `<user data dir>/extractive-qa/store.json` |
+    | store | `EQA_STORE` | `embedded` (a tantivy index on disk), `memory` (tests, one-off texts) or `elasticsearch` |
+    | store_path | `EQA_STORE_PATH` | `<user data dir>/extractive-qa/index` (`store.json` for `memory`) |
     | elasticsearch_url | `EQA_ELASTICSEARCH_URL` | `http://localhost:9200` |
     | elasticsearch_index | `EQA_ELASTICSEARCH_INDEX` | `extractive-qa` |
     | pipelines_dir | `EQA_PIPELINES_DIR` | the pipelines shipped in the package (`extractive_qa.pipelines`) |
@@ -96,8 +110,8 @@ class Settings:
     """
 
     model: str | None = None
-    store: StoreType = "memory"
-    store_path: Path = field(default_factory=default_store_path)
+    store: StoreType = DEFAULT_STORE
+    store_path: Path = None  # type: ignore[assignment]  # None: the store's default (`default_store_path`)
     elasticsearch_url: str = "http://localhost:9200"
     elasticsearch_index: str = "extractive-qa"
     pipelines_dir: Path = field(default_factory=packaged_pipelines_dir)
@@ -105,10 +119,12 @@ class Settings:
     max_question_chars: int = DEFAULT_MAX_QUESTION_CHARS
 
     def __post_init__(self) -> None:
-        for key in ("store_path", "pipelines_dir"):  # accept strings, keep Paths
-            object.__setattr__(self, key, Path(getattr(self, key)).expanduser())
         if self.store not in STORE_TYPES:
             raise InvalidSettings(f"store must be one of {', '.join(STORE_TYPES)}, got {self.store!r}")
+        if self.store_path is None:
+            object.__setattr__(self, "store_path", default_store_path(self.store))
+        for key in ("store_path", "pipelines_dir"):  # accept strings, keep Paths
+            object.__setattr__(self, key, Path(getattr(self, key)).expanduser())
         if self.max_question_chars < 1:
             raise InvalidSettings("max_question_chars must be at least 1")
 
@@ -128,5 +144,8 @@ class Settings:
         return cls().with_overrides(**env).with_overrides(**overrides)
 
     def with_overrides(self, **overrides: Any) -> Settings:
-        """A copy with the given values (those that are not `None`) replaced."""
-        return replace(self, **{k: v for k, v in overrides.items() if v is not None})
+        """A copy with the given values (those that are not `None`) replaced; a new store gets its default path."""
+        changes = {k: v for k, v in overrides.items() if v is not None}
+        if "store" in changes and "store_path" not in changes and self.store_path == default_store_path(self.store):
+            changes["store_path"] = default_store_path(changes["store"])
+        return replace(self, **changes)

@@ -59,11 +59,13 @@
 #   against the jars of the unpacked distribution) and installs it as modules/local-shim: `GET /` and `HEAD /` answering like rest-root, and a synchronous
 #   `POST /{index}/_delete_by_query` (search ids 1000 at a time, bulk delete with immediate
 #   refresh, until nothing matches) for ElasticsearchDocumentStore.delete_all_documents()
-#   and delete_by_filter(). ES_SHIM=0 leaves it out.
+#   and delete_by_filter(); and the prebuilt `english` analyzer (Lucene's EnglishAnalyzer, which
+#   the analysis-common module would bring) that the project's mapping gives `content`.
+#   ES_SHIM=0 leaves it out.
 # Still missing (caveats): `_update_by_query` and painless scripts (no reindex/lang-painless
 # modules) -> ElasticsearchDocumentStore.update_by_filter() and script queries fail; no
-# analysis-common module, so only the built-in analyzers (standard, simple, whitespace,
-# keyword, stop, ...) exist; no x-pack SQL (_query_sql); no ml/inference.
+# analysis-common module, so besides the built-in analyzers (standard, simple, whitespace,
+# keyword, stop, ...) only the shim's `english` exists; no x-pack SQL (_query_sql); no ml/inference.
 # Everything else the store uses (index create/exists/get/delete, bulk write and delete,
 # count, search with filters, BM25, dense_vector kNN, aggregations) is in the server itself.
 set -euo pipefail

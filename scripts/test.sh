@@ -8,6 +8,21 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 scripts/setup.sh
+# The page's browser tests (tests/http/test_page_browser.py) drive Debian's headless Chromium; they run where the
+# shared small model is, so that is where the browser is installed (once: only while /usr/bin/chromium is missing).
+shared_model="${EQA_SHARED_DIR:-$root/../shared}/models/minilm-squad-mini/config.json"
+if [ ! -x /usr/bin/chromium ] && [ -f "$shared_model" ] && [ "${EQA_SKIP_BROWSER:-0}" != "1" ]; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  if command -v apt-get >/dev/null && { [ -z "$sudo" ] || command -v sudo >/dev/null; }; then
+    echo "installing Debian's chromium and chromium-driver for the page's browser tests" >&2
+    $sudo apt-get update -qq >/dev/null \
+      && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null \
+      || echo "warning: chromium did not install; the browser tests will be skipped" >&2
+  else
+    echo "warning: no apt-get (or sudo) to install chromium; the browser tests will be skipped" >&2
+  fi
+fi
 started_es=0
 if [ -x scripts/elasticsearch.sh ] && [ "${EQA_SKIP_ELASTICSEARCH:-0}" != "1" ]; then
   if scripts/elasticsearch.sh start; then

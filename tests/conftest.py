@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# Haystack reads this when it is first imported: no test process tries to send telemetry (there is no network).
+os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
 PIPELINES_DIR = ROOT / "pipelines"
@@ -29,7 +32,7 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     for name in list(os.environ):
         if name.startswith("EQA_") and name != "EQA_SHARED_DIR":
             monkeypatch.delenv(name)
-    monkeypatch.setenv("EQA_STORE_PATH", str(tmp_path / "store" / "store.json"))
+    monkeypatch.setenv("EQA_STORE_PATH", str(tmp_path / "store"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 

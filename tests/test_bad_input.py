@@ -151,6 +151,6 @@ def test_cli_index_reports_skipped_files_and_fails_only_when_nothing_was_indexed
 def test_cli_rejects_a_damaged_store_file(tmp_path: Path) -> None:
     store = tmp_path / "damaged.json"
     store.write_text("{not json")
-    result = run_cli("count", "--store-path", str(store))
+    result = run_cli("count", "--store", "memory", "--store-path", str(store))
     assert_one_line_error(result, 4, "cannot be read")
     assert store.read_text() == "{not json"  # left as it was for the user to inspect

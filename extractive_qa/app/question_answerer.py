@@ -17,7 +17,8 @@ from extractive_qa.errors import InvalidQuestion, NothingIndexed
 from extractive_qa.indexing.indexer import delete_sources, index_files, index_texts
 from extractive_qa.indexing.report import IndexReport
 from extractive_qa.logs import quiet_libraries
-from extractive_qa.settings import Settings
+from extractive_qa.settings import DEFAULT_BATCH_SIZE, Settings
+from extractive_qa.store import memory_file
 from extractive_qa.store.configured_store import open_store, persist, store_errors
 
 T = TypeVar("T")
@@ -60,7 +61,7 @@ class QuestionAnswerer:
         """The question pipeline, loaded and warmed up (the model is loaded once)."""
         with self._lock:
             if self._query is None:
-                self._query = warm_up(load_pipeline(self.settings, "query"))
+                self._query = warm_up(self._store_call(lambda: load_pipeline(self.settings, "query")))
             return self._query
 
     @property
@@ -73,7 +74,7 @@ class QuestionAnswerer:
         """The indexing pipeline (no model)."""
         with self._lock:
             if self._indexing is None:
-                self._indexing = load_pipeline(self.settings, "indexing")
+                self._indexing = self._store_call(lambda: load_pipeline(self.settings, "indexing"))
             return self._indexing
 
     @property
@@ -81,7 +82,7 @@ class QuestionAnswerer:
         """The document store the pipelines read and write (the in-memory store is filled from its file)."""
         with self._lock:
             if self._store is None:
-                self._store = self._store_call(lambda: open_store(self.settings))
+                self._store = open_store(self.settings)
             return self._store
 
     def _store_call(self, call: Callable[[], T]) -> T:
@@ -94,9 +95,12 @@ class QuestionAnswerer:
 
     # ---- indexing -----------------------------------------------------------------------------------------------
 
-    def index(self, paths: Iterable[str | Path], *, progress: bool = False, batch_size: int = 16) -> IndexReport:
+    def index(
+        self, paths: Iterable[str | Path], *, progress: bool = False, batch_size: int = DEFAULT_BATCH_SIZE
+    ) -> IndexReport:
         """
-        Indexes files and folders (`.txt`, `.md`, `.pdf`) into the store; files indexed before are replaced.
+        Indexes files and folders (`.txt`, `.md`, `.pdf`, `.html`, `.docx`) into the store, replacing what was
+        indexed before from the same files.
 
         :returns: The report: files read, files skipped with their reasons, passages written.
         """
@@ -124,6 +128,17 @@ class QuestionAnswerer:
         """Removes every passage of the given files from the store; returns how many passages were removed."""
         store = self.document_store
         return self._writing(lambda: delete_sources(store, paths))
+
+    def import_store_file(self, path: str | Path) -> int:
+        """
+        Copies the passages of an in-memory store file (the `store.json` earlier versions kept) into the store.
+
+        :returns: The number of passages written.
+        :raises StoreUnavailable: When the file cannot be read.
+        """
+        file = Path(path).expanduser()
+        store = self.document_store
+        return self._writing(lambda: memory_file.import_documents(store, file))
 
     def _writing(self, call: Callable[[], T]) -> T:
         """Runs a store change; what was written is kept (the in-memory store's file saved), even after a failure."""
@@ -161,8 +176,9 @@ class QuestionAnswerer:
         retriever: dict[str, Any] = {"query": question, "filters": filters}
         if retriever_top_k is not None:
             retriever["top_k"] = validate_count(retriever_top_k, "retriever_top_k", MAX_RETRIEVER_TOP_K)
+        passages = self.count_documents()  # a store that cannot be used says so before the model loads
         pipeline = self.query_pipeline
-        if self.count_documents() == 0:
+        if passages == 0:
             raise NothingIndexed("no documents are indexed yet; index some first (extractive-qa index PATH)")
         result = self._store_call(
             lambda: pipeline.run(

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -35,16 +36,15 @@ from typing import Any, Literal
 
 from haystack import Document, ExtractedAnswer, Pipeline
 
-from extractive_qa.app.pipeline_loader import (
+from extractive_qa.app.pipeline_files import (
+    EMBEDDED_STORE_TYPE,
     MEMORY_STORE_TYPE,
     THRESHOLD_TYPE,
     apply_settings,
-    build_pipeline,
     pipeline_path,
-    read_documents,
     read_pipeline_yaml,
-    warm_up,
 )
+from extractive_qa.app.pipeline_loader import build_pipeline, read_documents, warm_up
 from extractive_qa.errors import EvaluationError
 from extractive_qa.evaluation.decisions import pipeline_predictions
 from extractive_qa.evaluation.records import RecordFile, answer_record, question_key, write_json
@@ -91,6 +91,7 @@ class Evaluation:
     _pipeline: Pipeline | None = field(default=None, init=False, repr=False)
     _stock: Any = field(default=None, init=False, repr=False)
     _collection: str | None = field(default=None, init=False, repr=False)
+    _scratch: tempfile.TemporaryDirectory | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -116,13 +117,23 @@ class Evaluation:
         if self.mode == "open":
             retriever = data["components"].get("retriever")
             store = ((retriever or {}).get("init_parameters") or {}).get("document_store") or {}
-            if store.get("type") != MEMORY_STORE_TYPE:
+            params = store.setdefault("init_parameters", {})
+            if store.get("type") == MEMORY_STORE_TYPE:
+                params["index"] = f"extractive-qa-eval-{uuid.uuid4().hex[:12]}"
+            elif store.get("type") == EMBEDDED_STORE_TYPE:
+                params["index_path"] = self._scratch_index()
+            else:
                 raise EvaluationError(
-                    "open mode indexes the file's paragraphs into a fresh in-memory store: evaluate the in-memory "
-                    f"query pipeline (--store memory); {self.yaml_path} has no in-memory retriever"
+                    "open mode indexes the file's paragraphs into a fresh store of its own: evaluate the embedded or "
+                    f"in-memory query pipeline (--store embedded or memory); {self.yaml_path} has neither"
                 )
-            store.setdefault("init_parameters", {})["index"] = f"extractive-qa-eval-{uuid.uuid4().hex[:12]}"
         return data
+
+    def _scratch_index(self) -> str:
+        """Open mode with the embedded store: a fresh index directory, removed when the evaluation is."""
+        if self._scratch is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="extractive-qa-eval-")
+        return str(Path(self._scratch.name) / "index")
 
     @property
     def pipeline(self) -> Pipeline:

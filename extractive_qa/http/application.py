@@ -1,10 +1,11 @@
 """
 The application as the HTTP server runs it: limits and a store lock around `QuestionAnswerer`, errors as HTTP errors.
 
-The wrappers in `wrappers/` (`ask`, `index`) share the process's one `ServedApplication` (`served_application()`), so
-the model is loaded once, at start-up, however many wrappers use it. `extractive-qa serve` installs it with its
-settings before hayhooks loads the wrappers (`install_application`); under a plain `hayhooks run` it is built from
-the environment on first use.
+The wrappers in `wrappers/` (`ask`, `index`), the page's endpoints (`api`: upload, feedback, info) and the MCP
+tools (`mcp_server`) share the process's one `ServedApplication` (`served_application()`), so the model is loaded
+once, at start-up, however many ways in use it. `extractive-qa serve` installs it with its settings before hayhooks
+loads the wrappers (`install_application`); under a plain `hayhooks run` it is built from the environment on first
+use. Answers it gives are remembered for a while (`RecentAnswers`), so that people can rate them (`feedback`).
 """
 
 from __future__ import annotations
@@ -18,14 +19,39 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from extractive_qa.answers import Answer, QAResult
 from extractive_qa.app.question_answerer import QuestionAnswerer
 from extractive_qa.app.validation import validate_question
-from extractive_qa.errors import InvalidField, InvalidQuestion, InvalidText, QAError, ServerBusy
+from extractive_qa.errors import (
+    InvalidField,
+    InvalidQuestion,
+    InvalidText,
+    InvalidUpload,
+    QAError,
+    ServerBusy,
+    UnknownAnswer,
+)
+from extractive_qa.feedback.recent import RecentAnswers
+from extractive_qa.feedback.store import Feedback, FeedbackStore, Rating, feedback_path
 from extractive_qa.http.concurrency import ReadWriteLock, WorkGate
 from extractive_qa.http.config import ServeConfig, check_plain_hayhooks
-from extractive_qa.http.models import AskResult, Filters, IndexResult, SkippedText, TextDocument
+from extractive_qa.http.models import (
+    AskResult,
+    FeedbackResult,
+    Filters,
+    IndexResult,
+    InfoResult,
+    SkippedText,
+    TextDocument,
+    UploadedFile,
+    UploadResult,
+)
+from extractive_qa.indexing.formats import SUPPORTED_SUFFIXES
+from extractive_qa.indexing.indexer import index_uploads
 from extractive_qa.indexing.texts import as_text
+from extractive_qa.indexing.uploads import Upload, check_upload
 from extractive_qa.settings import Settings
+from extractive_qa.store.configured_store import persist, store_errors
 from extractive_qa.utils import find_cause
 
 
@@ -47,6 +73,8 @@ def http_errors(field: str) -> Iterator[None]:
         yield
     except ServerBusy as error:
         raise HTTPException(status_code=503, detail=str(error), headers={"Retry-After": "1"}) from None
+    except InvalidUpload as error:
+        raise HTTPException(status_code=422, detail=error.detail or validation_detail(field, str(error))) from None
     except InvalidField as error:
         raise HTTPException(status_code=422, detail=validation_detail(error.field, str(error))) from None
     except (InvalidQuestion, InvalidText) as error:
@@ -75,8 +103,10 @@ class ServedApplication:
     """
     The question answerer as the HTTP server runs it: request limits, and a store lock around it.
 
-    Questions run concurrently with each other (up to `EQA_MAX_CONCURRENT`), never with indexing, which changes
-    the store. The API key is not checked here: `ServingGuard` checks it before a request reaches the app.
+    Questions run concurrently with each other (up to `EQA_MAX_CONCURRENT`), never with indexing (texts or
+    uploaded files), which changes the store. Answers come with the file's name, not its path on the server's disk
+    (`shown`), and are remembered for a while so that people can rate them (`feedback`, stored durably). The API key
+    is not checked here: `ServingGuard` checks it before a request reaches the app.
 
     Usage example:
     ```python
@@ -86,7 +116,9 @@ class ServedApplication:
 
     application = ServedApplication(Settings.from_env(), ServeConfig())
     application.load()
-    print(application.ask("What is the capital of Victoria?").answers[0].text)
+    answers = application.ask("What is the capital of Victoria?").answers
+    best = next(answer for answer in answers if answer.text is not None)
+    application.feedback(best.answer_id, "up")
     ```
     """
 
@@ -100,6 +132,8 @@ class ServedApplication:
         self.qa = QuestionAnswerer(settings)
         self.gate = WorkGate(config.max_concurrent, config.max_queue, config.queue_timeout)
         self.store_lock = ReadWriteLock()
+        self.recent = RecentAnswers()
+        self.feedback_store = FeedbackStore(feedback_path(settings))
 
     def load(self) -> None:
         """Loads the model and the store now, so that no request pays for it."""
@@ -134,7 +168,20 @@ class ServedApplication:
                     threshold=threshold,
                     retriever_top_k=retriever_top_k,
                 )
-        return AskResult.model_validate(_finite(result.to_dict()))
+        self.recent.remember(result)
+        return self.shown(result)
+
+    def shown(self, result: QAResult) -> AskResult:
+        """
+        A result as the server returns it: the file's name, not its path on the server's disk (unless
+        `EQA_SHOW_FILE_PATHS=1`), and no number JSON cannot hold.
+        """
+        data = _finite(result.to_dict())
+        if not self.config.show_file_paths:
+            for answer in data["answers"]:
+                answer["file_path"] = None
+                answer["document_meta"].pop("file_path", None)
+        return AskResult.model_validate(data)
 
     def index(self, documents: list[TextDocument | Mapping[str, Any] | str]) -> IndexResult:
         """
@@ -179,6 +226,150 @@ class ServedApplication:
             names=names,
             passages_in_store=count,
             seconds=round(time.perf_counter() - started, 3),
+        )
+
+    def upload(self, uploads: list[Upload]) -> UploadResult:
+        """
+        Indexes uploaded files (their bytes; a name again replaces that file's passages), file by file.
+
+        Files that cannot be indexed are skipped with their reason; when none can be, nothing is written and the
+        answer is a 422 naming each file's reason. Raises FastAPI's `HTTPException` for every problem.
+        """
+        from fastapi import HTTPException
+
+        with http_errors("files"):
+            if not uploads:
+                raise InvalidUpload("no file in the upload: send one or more files as the multipart field 'files'")
+            if len(uploads) > self.config.max_documents:
+                raise HTTPException(
+                    status_code=413,
+                    detail=validation_detail(
+                        "files",
+                        f"too many files in one upload ({len(uploads)}; the limit is {self.config.max_documents}, "
+                        "EQA_MAX_DOCUMENTS); send them in several uploads",
+                        "too_many",
+                    ),
+                )
+            names = [upload.name for upload in uploads]
+            reasons: dict[int, str] = {}
+            for position, upload in enumerate(uploads):
+                if upload.name in names[:position]:
+                    reasons[position] = f"a file named {upload.name!r} comes earlier in this upload"
+                elif (reason := check_upload(upload)) is not None:
+                    reasons[position] = reason
+            accepted = [upload for position, upload in enumerate(uploads) if position not in reasons]
+            started = time.perf_counter()
+            report = None
+            count = 0
+            if accepted:
+                with self.gate.slot(), self.store_lock.write():
+                    store = self.qa.document_store
+                    try:
+                        with store_errors(self.settings):
+                            report = index_uploads(self.qa.indexing_pipeline, store, accepted)
+                    finally:
+                        persist(store, self.settings)
+                    count = self.qa.count_documents()
+            skipped_later = dict(report.skipped) if report else {}
+            files = []
+            for position, upload in enumerate(uploads):
+                reason = reasons.get(position) or skipped_later.get(upload.name)
+                if reason:
+                    files.append(UploadedFile(name=upload.name or "(no name)", status="skipped", reason=reason))
+                else:
+                    passages = report.passages_per_source.get(upload.name, 0) if report else 0
+                    files.append(UploadedFile(name=upload.name, status="indexed", passages=passages))
+            if report is None or not report.files_read:
+                raise InvalidUpload(
+                    "no file of the upload could be indexed",
+                    detail=[
+                        {
+                            "loc": ["body", "files", position],
+                            "msg": f"{file.name}: {file.reason}",
+                            "type": "value_error",
+                        }
+                        for position, file in enumerate(files)
+                    ],
+                )
+        return UploadResult(
+            files=files,
+            files_indexed=report.files_read,
+            passages_written=report.passages_written,
+            passages_removed=report.passages_removed,
+            passages_in_store=count,
+            seconds=round(time.perf_counter() - started, 3),
+        )
+
+    def feedback(self, answer_id: str, rating: Rating, correct_answer: str | None = None) -> FeedbackResult:
+        """
+        Stores a person's rating of an answer this server gave (durably, before returning); a new rating of the same
+        answer replaces the old one. Raises FastAPI's `HTTPException` for every problem (404 for an unknown id).
+        """
+        with http_errors("answer_id"):
+            given = self.recent.get(answer_id)
+            if given is None:
+                raise UnknownAnswer(
+                    f"unknown answer id {answer_id!r}: rate an answer this server gave since it started "
+                    f"(it remembers the last {self.recent.limit}); ask the question again"
+                )
+            answer = given.answer
+            passage, start = self._passage_of(answer)
+            correct = correct_answer.strip() if correct_answer and rating == "wrong_span" else None
+            stored = self.feedback_store.save(
+                Feedback(
+                    answer_id=answer_id,
+                    rating=rating,
+                    question=given.question,
+                    answer=answer.text or "",
+                    answer_start=start,
+                    passage=passage,
+                    document_id=answer.document_id,
+                    source=answer.source,
+                    page_number=answer.page_number,
+                    correct_answer=correct or None,
+                    confidence=answer.confidence,
+                    below_threshold=answer.below_threshold,
+                )
+            )
+            count = self.feedback_store.count()
+        return FeedbackResult(
+            answer_id=stored.answer_id,
+            rating=stored.rating,
+            correct_answer_found=(correct in passage) if correct else None,
+            ratings_stored=count,
+        )
+
+    def _passage_of(self, answer: Answer) -> tuple[str, int]:
+        """
+        The whole passage of an answer and the answer's offset in it, read from the store; the answer's context when
+        the passage is gone or changed (re-indexed) since.
+        """
+        text = answer.text or ""
+        if answer.document_id is not None and answer.start is not None:
+            with self.store_lock.read(), store_errors(self.settings):
+                found = self.qa.document_store.filter_documents(
+                    {"field": "id", "operator": "==", "value": answer.document_id}
+                )
+            content = found[0].content if found else None
+            if content is not None and content[answer.start : answer.start + len(text)] == text:
+                return content, answer.start
+        return answer.context or text, answer.context_start or 0
+
+    def info(self) -> InfoResult:
+        """The store's size and the no-answer decision's settings (the page's threshold control starts there)."""
+        with http_errors("info"):
+            with self.store_lock.read():
+                count = self.qa.count_documents()
+            decision = self.qa.query_pipeline.get_component("threshold")
+        return InfoResult(
+            passages_in_store=count,
+            signal=str(getattr(decision, "signal", "null_score_diff")),
+            threshold=float(getattr(decision, "threshold", 0.0)),
+            calibrated=getattr(decision, "calibration", None) is not None,
+            accepted_files=sorted(SUPPORTED_SUFFIXES),
+            max_upload_bytes=self.config.max_upload_bytes,
+            max_files=self.config.max_documents,
+            max_question_chars=self.settings.max_question_chars,
         )
 
 

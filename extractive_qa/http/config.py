@@ -10,11 +10,14 @@ configure the server the same way:
 | api_key | `EQA_API_KEY` | none (no key asked on loopback; an exposed server refuses to start without one) |
 | allow_anonymous | `EQA_ALLOW_ANONYMOUS` | off: serve an exposed server without a key (behind your own auth proxy) |
 | max_body_bytes | `EQA_MAX_BODY_BYTES` | 5 MiB |
+| max_upload_bytes | `EQA_MAX_UPLOAD_BYTES` | 20 MiB: the largest body of a file upload (`POST /upload`) |
 | max_documents | `EQA_MAX_DOCUMENTS` | 100 texts per indexing request |
 | max_concurrent | `EQA_MAX_CONCURRENT` | 1 request doing model or indexing work at a time |
 | max_queue | `EQA_MAX_QUEUE` | 32 requests waiting for their turn; more are answered 503 |
 | queue_timeout | `EQA_QUEUE_TIMEOUT` | 60 seconds of waiting, then 503 |
 | cors_origins | `EQA_CORS_ORIGINS` | none (CORS off); a comma-separated list of origins |
+| show_file_paths | `EQA_SHOW_FILE_PATHS` | off: answers show the file's name, not its path on the server's disk |
+| mcp | `EQA_MCP` | on: the MCP tools at `/mcp` (MCP Streamable HTTP); 0 turns them off |
 
 The longest question is `EQA_MAX_QUESTION_CHARS` (see `extractive_qa.settings.Settings`).
 """
@@ -57,11 +60,14 @@ class ServeConfig:
     api_key: str | None = field(default=None, repr=False)
     allow_anonymous: bool = False
     max_body_bytes: int = 5 * 1024 * 1024
+    max_upload_bytes: int = 20 * 1024 * 1024
     max_documents: int = 100
     max_concurrent: int = 1
     max_queue: int = 32
     queue_timeout: float = 60.0
     cors_origins: tuple[str, ...] = ()
+    show_file_paths: bool = False
+    mcp: bool = True
 
     def __post_init__(self) -> None:
         if self.api_key is not None and len(self.api_key) < MIN_API_KEY_CHARS:
@@ -96,11 +102,14 @@ class ServeConfig:
             api_key=os.environ.get("EQA_API_KEY") or None,
             allow_anonymous=bool(env_flag("EQA_ALLOW_ANONYMOUS")),
             max_body_bytes=int(env_number("EQA_MAX_BODY_BYTES", cls.max_body_bytes, 1024)),
+            max_upload_bytes=int(env_number("EQA_MAX_UPLOAD_BYTES", cls.max_upload_bytes, 1024)),
             max_documents=int(env_number("EQA_MAX_DOCUMENTS", cls.max_documents, 1)),
             max_concurrent=int(env_number("EQA_MAX_CONCURRENT", cls.max_concurrent, 1)),
             max_queue=int(env_number("EQA_MAX_QUEUE", cls.max_queue, 0)),
             queue_timeout=float(env_number("EQA_QUEUE_TIMEOUT", cls.queue_timeout, 0.0, float)),
             cors_origins=origins,
+            show_file_paths=bool(env_flag("EQA_SHOW_FILE_PATHS")),
+            mcp=env_flag("EQA_MCP") is not False,
         )
 
     def check_startup(self) -> None:

@@ -2,10 +2,11 @@
 The ASGI middleware in front of the served app: exposure rules, the API key, and the request body limit.
 
 - on an exposed server (bound to a non-loopback address, or `EQA_EXPOSED=1`), only the served pipelines' endpoints,
+  the application's own (`APP_PATHS`: `/info`, `/upload`, `/feedback`, `/mcp`), the web page (`/` and `/static/...`),
   `/status` and the OpenAPI docs are answered; hayhooks' deploy and undeploy endpoints get 403, everything else 404;
-- with `EQA_API_KEY` set, every endpoint but `/status` and the docs needs the key (401 without it); this is the one
-  place the key is checked;
-- request bodies over `EQA_MAX_BODY_BYTES` get 413 before anything reads them;
+- with `EQA_API_KEY` set, every endpoint but `/status`, the docs and the page's own files needs the key (401 without
+  it; the page holds no data and asks for the key itself); this is the one place the key is checked;
+- request bodies over `EQA_MAX_BODY_BYTES` (`EQA_MAX_UPLOAD_BYTES` for `/upload`) get 413 before anything reads them;
 - a request that arrives from another machine on a server configured for loopback gets 403 (the bind address was
   wider than the configuration said, e.g. `uvicorn --host 0.0.0.0`).
 """
@@ -26,8 +27,27 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # Served without the key: a health check for orchestrators, and the API's description.
 OPEN_PATHS = frozenset({"/status", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+# The web page and its files (no data in them), served without the key: a browser cannot send it for a page.
+PAGE_PATH = "/"
+STATIC_PREFIX = "/static/"
+UPLOAD_PATH = "/upload"
+# The application's endpoints besides the pipelines' `/{name}/run`: they need the key like the pipelines.
+APP_PATHS = frozenset({"/info", UPLOAD_PATH, "/feedback", "/mcp"})
 DEPLOY_PATHS = ("/deploy_files", "/deploy-yaml", "/undeploy")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def is_page_path(path: str) -> bool:
+    """Whether a path is the web page or one of its static files (served without the key)."""
+    if path.startswith(STATIC_PREFIX):
+        name = path[len(STATIC_PREFIX) :]
+        return bool(name) and "/" not in name and ".." not in name
+    return path == PAGE_PATH
+
+
+def is_open_path(path: str) -> bool:
+    """Whether a path is served without the key: the health check, the API docs, the page and its files."""
+    return path in OPEN_PATHS or path.startswith("/status/") or is_page_path(path)
 
 
 def is_deploy_path(path: str) -> bool:
@@ -50,7 +70,7 @@ class ServingGuard:
         """
         self.app = app
         self.config = config
-        self.exposed_paths = OPEN_PATHS | {f"/{name}/run" for name in pipelines}
+        self.exposed_paths = OPEN_PATHS | APP_PATHS | {f"/{name}/run" for name in pipelines}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -65,16 +85,13 @@ class ServingGuard:
                 await _respond(send, status, detail, headers)
             return
         if scope["type"] == "http" and scope.get("method") in BODY_METHODS:
-            receive = await self._limited_body(scope, receive, send)
+            receive = await self._limited_body(scope, receive, send, self._body_limit(scope))
             if receive is None:
                 return
         await self.app(scope, receive, send)
 
     def _refusal(self, scope: Scope) -> tuple[int, str, dict[str, str]] | None:
-        path: str = scope.get("path", "")
-        root_path: str = scope.get("root_path", "")
-        if root_path and path.startswith(root_path):  # behind a proxy that mounts the app under a prefix
-            path = path[len(root_path) :] or "/"
+        path = _path(scope)
         method: str = scope.get("method", "GET")
         exposed = self.config.exposed
         if not exposed and not _from_loopback(scope):
@@ -91,18 +108,26 @@ class ServingGuard:
                 "the served pipelines are fixed at start-up",
                 {},
             )
-        if exposed and path not in self.exposed_paths and not path.startswith("/status/"):
+        if exposed and path not in self.exposed_paths and not is_open_path(path):
             return 404, f"no such endpoint: {method} {path}", {}
-        if method == "OPTIONS" or path in OPEN_PATHS or path.startswith("/status/"):
+        if method == "OPTIONS" or is_open_path(path):
             return None
         if not self.config.key_matches(_headers(scope)):
             return 401, UNAUTHORIZED_MESSAGE, {"www-authenticate": "Bearer"}
         return None
 
-    async def _limited_body(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
+    def _body_limit(self, scope: Scope) -> tuple[int, str]:
+        """The largest body a request may send, and the setting that says so: uploads have their own."""
+        if _path(scope) == UPLOAD_PATH:
+            return self.config.max_upload_bytes, "EQA_MAX_UPLOAD_BYTES"
+        return self.config.max_body_bytes, "EQA_MAX_BODY_BYTES"
+
+    async def _limited_body(
+        self, scope: Scope, receive: Receive, send: Send, limit_and_setting: tuple[int, str]
+    ) -> Receive | None:
         """Refuses over-size bodies (413); returns the `receive` to pass on, or `None` when it answered."""
-        limit = self.config.max_body_bytes
-        message = f"request body too large: the limit is {limit} bytes (EQA_MAX_BODY_BYTES)"
+        limit, setting = limit_and_setting
+        message = f"request body too large: the limit is {limit} bytes ({setting})"
         declared = _headers(scope).get("content-length")
         if declared is not None:
             try:
@@ -134,6 +159,15 @@ class ServingGuard:
             return chunks.pop(0) if chunks else await receive()
 
         return replay
+
+
+def _path(scope: Scope) -> str:
+    """The request's path within the app (without the prefix a proxy mounts the app under)."""
+    path: str = scope.get("path", "")
+    root_path: str = scope.get("root_path", "")
+    if root_path and path.startswith(root_path):
+        path = path[len(root_path) :] or "/"
+    return path
 
 
 def _headers(scope: Scope) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """
-The HTTP API's typed requests and responses (pydantic): what `/ask/run` and `/index/run` take and return, with the
-descriptions the OpenAPI page shows.
+The HTTP API's typed requests and responses (pydantic): what `/ask/run`, `/index/run`, `/upload`, `/feedback` and
+`/info` take and return (and the MCP tools), with the descriptions the OpenAPI page shows.
 """
 
 from __future__ import annotations
@@ -84,9 +84,15 @@ class AnswerModel(BaseModel):
     )
     document_id: str | None = Field(description="The id of the passage the answer was found in.")
     source: str | None = Field(description="The file name (or indexed text name) the passage comes from.")
-    file_path: str | None = Field(description="The path (or indexed text name) the passage comes from.")
+    file_path: str | None = Field(
+        description=(
+            "The path the passage comes from on the server's disk: null unless the server is set to show it "
+            "(EQA_SHOW_FILE_PATHS=1); `source` names the file."
+        )
+    )
     document_meta: dict[str, Any] = Field(
-        default_factory=dict, description="The passage's metadata (file_name, split_id, split_idx_start, ...)."
+        default_factory=dict,
+        description="The passage's metadata (file_name, split_id, split_idx_start, page_number, ...).",
     )
     start: int | None = Field(description="Character offset of the answer's start in the passage.")
     end: int | None = Field(description="Character offset just after the answer's end in the passage.")
@@ -99,6 +105,31 @@ class AnswerModel(BaseModel):
             "The reader's evidence: `null_score_diff`, `supporting_documents` and `support` (passages that gave the "
             "same answer); for the no-answer entry `answerable`, `signal` and `threshold`."
         ),
+    )
+    answer_id: str | None = Field(
+        default=None,
+        description="The answer's id (the same question and span always get the same id): rate it "
+        "with POST /feedback. Null for the no-answer entry.",
+    )
+    page_number: int | None = Field(
+        default=None,
+        description="The page the answer span stands on, in PDF documents; null elsewhere.",
+    )
+    confidence: float | None = Field(
+        default=None,
+        description=(
+            "A confidence people can read, 0 to 1: the calibrated answerability probability where the no-answer "
+            "decision is calibrated, else the model's odds of this span against no answer. For the no-answer entry: "
+            "1 minus the best answer's."
+        ),
+    )
+    confidence_basis: Literal["calibrated", "null_score", "score"] | None = Field(
+        default=None,
+        description="What `confidence` is: `calibrated` (fitted by tune-threshold), `null_score` (uncalibrated), "
+        "`score` (the reader's score, where the reader gives no null score).",
+    )
+    below_threshold: bool = Field(
+        default=False, description="True for answers that did not clear the no-answer threshold (after the entry)."
     )
 
 
@@ -133,3 +164,69 @@ class IndexResult(BaseModel):
     names: list[str] = Field(description="The names the texts are stored under, in request order.")
     passages_in_store: int = Field(description="The number of passages in the store afterwards.")
     seconds: float = Field(description="Time spent indexing.")
+
+
+class UploadedFile(BaseModel):
+    """What became of one uploaded file."""
+
+    name: str = Field(description="The name the file is stored under (the last part of the name sent).")
+    status: Literal["indexed", "skipped"] = Field(description="Whether the file was indexed.")
+    passages: int = Field(default=0, description="The passages the file gave.")
+    reason: str | None = Field(default=None, description="Why the file was skipped.")
+
+
+class UploadResult(BaseModel):
+    """What an upload did, file by file."""
+
+    files: list[UploadedFile] = Field(description="Each uploaded file, in request order.")
+    files_indexed: int = Field(description="The number of files indexed.")
+    passages_written: int = Field(description="Passages written (new or replaced).")
+    passages_removed: int = Field(description="Outdated passages of re-uploaded files that were removed.")
+    passages_in_store: int = Field(description="The number of passages in the store afterwards.")
+    seconds: float = Field(description="Time spent indexing.")
+
+
+class FeedbackRequest(BaseModel):
+    """A rating of one answer the server gave."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    answer_id: str = Field(
+        min_length=1, max_length=64, description="The answer's `answer_id`, from an answer this server gave."
+    )
+    rating: Literal["up", "down", "wrong_span"] = Field(
+        description=(
+            "`up`: the answer is right; `down`: wrong, and its passage does not answer the question; `wrong_span`: "
+            "wrong answer, right passage (the answer is elsewhere in the passage)."
+        )
+    )
+    correct_answer: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=1000,
+        description="For `wrong_span`: the right answer, exactly as it stands in the passage (optional).",
+    )
+
+
+class FeedbackResult(BaseModel):
+    """The stored rating."""
+
+    answer_id: str = Field(description="The rated answer.")
+    rating: str = Field(description="The rating stored (it replaces an earlier rating of the same answer).")
+    correct_answer_found: bool | None = Field(
+        description="For `wrong_span` with `correct_answer`: whether that text stands in the passage."
+    )
+    ratings_stored: int = Field(description="The number of rated answers stored on the server.")
+
+
+class InfoResult(BaseModel):
+    """What the page needs to know about the server."""
+
+    passages_in_store: int = Field(description="The number of passages in the store.")
+    signal: str = Field(description="The no-answer decision's signal: null_score_diff, score or calibrated.")
+    threshold: float = Field(description="The no-answer threshold the server applies by default.")
+    calibrated: bool = Field(description="Whether the no-answer decision is calibrated (confidence is a probability).")
+    accepted_files: list[str] = Field(description="The file name suffixes an upload takes.")
+    max_upload_bytes: int = Field(description="The largest upload request, in bytes (EQA_MAX_UPLOAD_BYTES).")
+    max_files: int = Field(description="The most files one upload takes (EQA_MAX_DOCUMENTS).")
+    max_question_chars: int = Field(description="The longest question accepted (EQA_MAX_QUESTION_CHARS).")

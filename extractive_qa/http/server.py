@@ -1,5 +1,7 @@
 """
-The HTTP server: hayhooks' app serving the wrappers in `wrappers/`, behind the application's guard.
+The HTTP server: hayhooks' app serving the wrappers in `wrappers/`, the web page (`page`), the application's own
+endpoints (`api`: `/info`, `/upload`, `/feedback`) and the MCP tools at `/mcp` (`mcp_server`), behind the
+application's guard.
 
 `extractive-qa serve` runs `serve()`, which builds the app with `create_app()`; so does
 `uvicorn --factory extractive_qa.http.server:create_app`. `create_app` installs the process's `ServedApplication`
@@ -20,9 +22,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from extractive_qa.http.api import api_router
 from extractive_qa.http.application import ServedApplication, install_application
 from extractive_qa.http.config import API_KEY_HEADER, ServeConfig
-from extractive_qa.http.guard import OPEN_PATHS, ServingGuard
+from extractive_qa.http.guard import APP_PATHS, OPEN_PATHS, ServingGuard
+from extractive_qa.http.mcp_server import mount_mcp
+from extractive_qa.http.page import page_router
 from extractive_qa.settings import Settings
 
 #: The hayhooks pipeline wrappers shipped with the package (`hayhooks run --pipelines-dir` takes this folder too).
@@ -85,13 +90,15 @@ def create_app(settings: Settings | None = None, config: ServeConfig | None = No
     config.check_startup()
     names = pipeline_names()
     _configure_hayhooks(config, WRAPPERS_DIR)
-    install_application(ServedApplication(settings or Settings.from_env(), config))
+    application = ServedApplication(settings or Settings.from_env(), config)
+    install_application(application)
 
     app = create_hayhooks_app()
     log.configure(patcher=_shorten_logged_params)
     app.title = "extractive-qa"
     app.description = (
-        "Extractive question answering over your documents: POST a question to `/ask/run`, texts to `/index/run`."
+        "Extractive question answering over your documents: POST a question to `/ask/run`, texts to `/index/run`, "
+        "files to `/upload`, ratings of answers to `/feedback`. The web page is at `/`, the MCP tools at `/mcp`."
         + (" Send the API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`." if config.api_key else "")
     )
 
@@ -102,11 +109,20 @@ def create_app(settings: Settings | None = None, config: ServeConfig | None = No
 
     async def not_found(request: Any, error: StarletteHTTPException) -> Response:
         if error.status_code == 404 and error.detail == "Not Found":
-            served = ", ".join(f"/{name}/run" for name in names)
-            detail = f"no such endpoint: {request.method} {request.url.path} (served: {served}; see /docs)"
+            served = ", ".join([*(f"/{name}/run" for name in names), *sorted(endpoints)])
+            detail = (
+                f"no such endpoint: {request.method} {request.url.path} (served: {served}; the page at /; see /docs)"
+            )
             return JSONResponse(status_code=404, content={"detail": detail})
         return await http_exception_handler(request, error)
 
+    app.include_router(page_router())
+    app.include_router(api_router(application))
+    endpoints = set(APP_PATHS)
+    if config.mcp:
+        mount_mcp(app, application)
+    else:
+        endpoints.discard("/mcp")
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, not_found)
     _narrow_openapi(app, config, names)
@@ -122,7 +138,7 @@ def _narrow_openapi(app: Any, config: ServeConfig, pipelines: list[str]) -> None
     """
     from fastapi import FastAPI
 
-    exposed_paths = OPEN_PATHS | {f"/{name}/run" for name in pipelines}
+    exposed_paths = OPEN_PATHS | APP_PATHS | {f"/{name}/run" for name in pipelines}
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import codecs
 import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from extractive_qa.indexing.formats import SUPPORTED_SUFFIXES, check_document, document_type, unsupported_reason
 from extractive_qa.indexing.report import IndexReport
-
-TEXT_SUFFIXES = frozenset({".txt", ".text", ".md", ".markdown"})
-PDF_SUFFIXES = frozenset({".pdf"})
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | PDF_SUFFIXES
 
 
 def special_file_reason(path: Path) -> str | None:
@@ -60,38 +56,13 @@ def iter_files(paths: Iterable[str | Path], report: IndexReport) -> Iterator[Pat
 
 
 def check_file(path: Path) -> str | None:
-    """Returns why a file cannot be indexed, or `None` when it looks fine."""
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        return f"unsupported file type '{suffix or path.name}' (supported: {', '.join(sorted(SUPPORTED_SUFFIXES))})"
+    """Returns why a file cannot be indexed, or `None` when it looks fine (see `formats.check_document`)."""
+    kind = document_type(path)
+    if kind is None:
+        return unsupported_reason(path)
     try:
         with path.open("rb") as handle:
-            head = handle.read(4096)
-            if not head:
-                return "empty file"
-            if suffix in PDF_SUFFIXES:
-                return None if head.startswith(b"%PDF-") else "not a PDF file (no %PDF- header)"
-            if b"\x00" in head:
-                return "binary file, not text"
-            decoder = codecs.getincrementaldecoder("utf-8")()
-            position = 0
-            chunk = head
-            has_text = False
-            while chunk:
-                try:
-                    text = decoder.decode(chunk)
-                except UnicodeDecodeError as error:
-                    return f"not UTF-8 text (invalid byte at offset {position + error.start})"
-                has_text = has_text or bool(text.strip())
-                position += len(chunk)
-                chunk = handle.read(1 << 20)
-                if b"\x00" in chunk:
-                    return "binary file, not text"
-            try:
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                return "not UTF-8 text (truncated character at the end)"
-            return None if has_text else "no text (only white space)"
+            return check_document(kind, handle)
     except PermissionError:
         return "permission denied"
     except OSError as error:

@@ -34,8 +34,11 @@ from haystack.document_stores.types import DocumentStore
 
 from extractive_qa.errors import InvalidText, StoreWriteFailed
 from extractive_qa.indexing.files import check_file, iter_files
+from extractive_qa.indexing.formats import document_type, no_text_reason
 from extractive_qa.indexing.report import IndexReport
 from extractive_qa.indexing.texts import as_text
+from extractive_qa.indexing.uploads import Upload, check_upload
+from extractive_qa.settings import DEFAULT_BATCH_SIZE
 from extractive_qa.store.configured_store import is_connection_error
 from extractive_qa.store.elasticsearch import make_searchable
 from extractive_qa.utils import batched, find_cause
@@ -49,7 +52,7 @@ def index_files(
     store: DocumentStore,
     paths: Iterable[str | Path],
     *,
-    batch_size: int = 16,
+    batch_size: int = DEFAULT_BATCH_SIZE,
     progress: bool = True,
 ) -> IndexReport:
     """
@@ -125,11 +128,41 @@ def index_texts(pipeline: Pipeline, store: DocumentStore, texts: Iterable[str | 
             )
             for text in checked
         }
-        with _searchable_afterwards(store):
-            try:
-                _index_batch(pipeline, store, sources, None, report)
-            except StoreWriteFailed as refusal:
-                raise StoreWriteFailed(f"the document store refused the passages of the texts: {refusal}") from refusal
+        _index_in_one_run(pipeline, store, sources, "texts", report)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def index_uploads(pipeline: Pipeline, store: DocumentStore, uploads: Iterable[Upload]) -> IndexReport:
+    """
+    Indexes uploaded files (their bytes, never a path on the server) with the indexing pipeline, in one run.
+
+    Each file is checked first (`check_upload`: name, type, content); a file that fails is skipped with its reason.
+    A file is identified by its name (`meta.file_path` and `meta.file_name`): uploading a name again replaces its
+    passages. `report.passages_per_source` gives each indexed file's passages.
+
+    :param pipeline: The indexing pipeline.
+    :param store: The store the pipeline's writer writes to.
+    :param uploads: The files; their names must be unique (the last of several with one name is indexed).
+    :raises StoreWriteFailed: When the store refused the passages.
+    """
+    started = time.perf_counter()
+    report = IndexReport()
+    sources: dict[str, ByteStream] = {}
+    for upload in uploads:
+        reason = check_upload(upload)
+        if reason:
+            report.skipped.append((upload.name, reason))
+            continue
+        kind = document_type(upload.name)
+        assert kind is not None  # check_upload refuses other types
+        sources[upload.name] = ByteStream(
+            data=upload.data,
+            mime_type=kind.mime_type,
+            meta={"file_path": upload.name, "file_name": upload.name},
+        )
+    if sources:
+        _index_in_one_run(pipeline, store, sources, "files", report)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -154,6 +187,17 @@ def _searchable_afterwards(store: DocumentStore) -> Any:
             make_searchable(store)
         raise
     make_searchable(store)
+
+
+def _index_in_one_run(
+    pipeline: Pipeline, store: DocumentStore, sources: Mapping[str, ByteStream], what: str, report: IndexReport
+) -> None:
+    """Indexes sources given in memory in one pipeline run; the store is searchable afterwards."""
+    with _searchable_afterwards(store):
+        try:
+            _index_batch(pipeline, store, sources, None, report)
+        except StoreWriteFailed as refusal:
+            raise StoreWriteFailed(f"the document store refused the passages of the {what}: {refusal}") from refusal
 
 
 def _index_batch(
@@ -184,11 +228,12 @@ def _index_batch(
     by_source: dict[str, set[str]] = {}
     for passage in result.get("splitter", {}).get("documents", []):
         by_source.setdefault(str(passage.meta.get("file_path")), set()).add(passage.id)
-    for name in sources:
+    for name, source in sources.items():
         if name in by_source:
             report.files_read += 1
+            report.passages_per_source[name] = len(by_source[name])
         else:
-            report.skipped.append((name, "no text could be extracted"))
+            report.skipped.append((name, no_text_reason(name, source)))
     report.passages_removed += _remove_stale(store, by_source, list(sources))
 
 

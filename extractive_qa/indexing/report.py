@@ -15,6 +15,8 @@ class IndexReport:
     passages_written: int = 0
     passages_removed: int = 0
     seconds: float = 0.0
+    passages_per_source: dict[str, int] = field(default_factory=dict)
+    """The passages each indexed source (file path, text or upload name) gave."""
 
     def summary(self) -> str:
         """One line for people: files indexed, passages written, files skipped."""

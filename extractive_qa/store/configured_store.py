@@ -7,7 +7,7 @@ pipeline. `store_errors` turns a store that cannot be reached into one `StoreUna
 
 Usage example:
 ```python
-from extractive_qa.settings import Settings
+from extractive_qa.settings import Settings, default_store_path
 from extractive_qa.store.configured_store import open_store, store_errors
 
 settings = Settings.from_env()
@@ -18,46 +18,50 @@ with store_errors(settings):
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
+from haystack.document_stores.errors import DocumentStoreError, DuplicateDocumentError
 from haystack.document_stores.in_memory import InMemoryDocumentStore
 from haystack.document_stores.types import DocumentStore
 
-from extractive_qa.app.pipeline_loader import load_pipeline_data
-from extractive_qa.errors import InvalidSettings, QAError, StoreUnavailable
-from extractive_qa.settings import Settings
+from extractive_qa.app.pipeline_files import store_definition
+from extractive_qa.errors import QAError, StoreUnavailable
+from extractive_qa.settings import Settings, default_store_path
 from extractive_qa.store import memory_file
 from extractive_qa.utils import find_cause, iter_causes
+
+logger = logging.getLogger(__name__)
 
 CONNECTION_ERRORS = frozenset({"ConnectionError", "ConnectionTimeout", "TransportError", "ConnectionRefusedError"})
 
 
-def store_definition(settings: Settings) -> dict[str, Any]:
-    """The store's `{"type": ..., "init_parameters": ...}`: the query pipeline retriever's, settings applied."""
-    data = load_pipeline_data(settings, "query")
-    retriever = data["components"].get("retriever") or {}
-    definition = (retriever.get("init_parameters") or {}).get("document_store")
-    if not isinstance(definition, dict) or "type" not in definition:
-        raise InvalidSettings("the query pipeline's 'retriever' has no document_store to open")
-    return definition
-
-
 def open_store(settings: Settings) -> DocumentStore:
     """
-    Opens the configured document store; the in-memory store is filled from its file.
+    Opens the configured document store; the in-memory store is filled from its file. A new embedded store at the
+    default place first takes in the documents of the in-memory store file earlier versions kept there.
 
-    :raises StoreUnavailable: When the store's file cannot be read.
+    :raises StoreUnavailable: When the store cannot be opened (its file or directory is unusable).
     """
     from haystack.core.serialization import import_class_by_name
 
     definition = store_definition(settings)
     store_class = import_class_by_name(definition["type"])
-    store = store_class.from_dict(definition)  # type: ignore[attr-defined]
+    new_default_index = settings.store == "embedded" and not (settings.store_path / "meta.json").exists()
+    with store_errors(settings):
+        store = store_class.from_dict(definition)  # type: ignore[attr-defined]
     if isinstance(store, InMemoryDocumentStore):
         memory_file.load_documents(store, settings.store_path)
+    elif new_default_index and settings.store_path == default_store_path("embedded"):
+        legacy = default_store_path("memory")
+        if legacy.is_file():
+            with store_errors(settings):
+                imported = memory_file.import_documents(store, legacy)
+            logger.warning(
+                "imported %d passage(s) from %s into %s (the file is kept)", imported, legacy, settings.store_path
+            )
     return store
 
 
@@ -85,7 +89,10 @@ def connection_reason(error: BaseException) -> str:
 
 @contextmanager
 def store_errors(settings: Settings) -> Iterator[None]:
-    """Runs a block of store work, turning a store that cannot be reached into one clear `StoreUnavailable` line."""
+    """
+    Runs a block of store work, turning a store that cannot be reached or opened (a connection refused, an index
+    directory that is no index, another process writing for too long) into one clear `StoreUnavailable` line.
+    """
     try:
         yield
     except QAError:
@@ -95,4 +102,12 @@ def store_errors(settings: Settings) -> Iterator[None]:
             raise StoreUnavailable(
                 f"cannot reach Elasticsearch at {settings.elasticsearch_url}: {connection_reason(error)}"
             ) from error
+        refusal = find_cause(error, _is_store_error)
+        if refusal is not None:
+            raise StoreUnavailable(" ".join(str(refusal).split())) from error
         raise
+
+
+def _is_store_error(error: BaseException) -> bool:
+    """A store's own error about itself; a duplicate document is the caller's business, not the store's."""
+    return isinstance(error, DocumentStoreError) and not isinstance(error, DuplicateDocumentError)

@@ -8,7 +8,8 @@ import pytest
 import yaml
 from haystack import Pipeline
 
-from extractive_qa.app.pipeline_loader import apply_settings, build_pipeline, pipeline_path, read_pipeline_yaml
+from extractive_qa.app.pipeline_files import apply_settings, pipeline_path, read_pipeline_yaml
+from extractive_qa.app.pipeline_loader import build_pipeline
 from extractive_qa.errors import InvalidSettings
 from extractive_qa.settings import Settings
 from tests.conftest import PIPELINES_DIR
@@ -52,14 +53,28 @@ def test_hayhooks_sections_name_real_sockets(path: Path) -> None:
 
 
 def test_settings_reach_the_components(tmp_path: Path) -> None:
-    settings = Settings(model="/models/x", threshold=-2.5, store_path=tmp_path / "a.json")
+    settings = Settings(model="/models/x", threshold=-2.5, store_path=tmp_path / "index")
     pipeline = build_pipeline(apply_settings(read_pipeline_yaml(pipeline_path(settings, "query")), settings))
     assert pipeline.get_component("reader").model_name_or_path == "/models/x"
     assert pipeline.get_component("threshold").threshold == -2.5
+    assert pipeline.get_component("retriever").document_store.index_path == str(tmp_path / "index")
+
+
+def test_in_memory_stores_of_two_files_never_share_documents(tmp_path: Path) -> None:
+    """Haystack's in-memory stores share documents by index name: each store file gets its own."""
+    settings = Settings(store="memory", store_path=tmp_path / "a.json")
+    pipeline = build_pipeline(apply_settings(read_pipeline_yaml(pipeline_path(settings, "query")), settings))
     index = pipeline.get_component("retriever").document_store.index
-    other = Settings(store_path=tmp_path / "b.json")
+    other = Settings(store="memory", store_path=tmp_path / "b.json")
     other_pipeline = build_pipeline(apply_settings(read_pipeline_yaml(pipeline_path(other, "query")), other))
     assert other_pipeline.get_component("retriever").document_store.index != index
+
+
+def test_each_store_gets_its_default_place(tmp_path: Path) -> None:
+    assert Settings().store_path.name == "index" and Settings(store="memory").store_path.name == "store.json"
+    assert Settings().with_overrides(store="memory").store_path == Settings(store="memory").store_path
+    given = Settings(store_path=tmp_path / "mine").with_overrides(store="memory")
+    assert given.store_path == tmp_path / "mine"  # a path the user gave stays
 
 
 def test_yaml_without_settings_keeps_the_production_model() -> None:

@@ -49,6 +49,9 @@ def server_env(tmp: Path, model: Path, store_path: Path, **extra: str) -> dict[s
         HF_HUB_OFFLINE="1",
         XDG_CACHE_HOME=str(tmp / "cache"),  # hayhooks keeps a dashboard token there
         HAYHOOKS_LOG_LEVEL="INFO",
+        # hayhooks loads wrappers in parallel by default; a plain `hayhooks run` then races two imports of the
+        # application (a "dictionary changed size during iteration" now and then). `extractive-qa serve` does not.
+        HAYHOOKS_STARTUP_DEPLOY_STRATEGY="sequential",
     )
     env.update(extra)
     return env

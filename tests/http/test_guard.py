@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from extractive_qa.http.config import ServeConfig
-from extractive_qa.http.guard import ServingGuard, is_deploy_path
+from extractive_qa.http.guard import ServingGuard, is_deploy_path, is_open_path
 from extractive_qa.http.server import WRAPPERS_DIR, pipeline_names
 
 KEY = "k" * 24
@@ -36,7 +36,8 @@ async def _echo(request: Request) -> JSONResponse:
 
 
 def _app() -> Starlette:
-    routes = [Route(p, _echo, methods=["GET", "POST"]) for p in ("/ask/run", "/status", "/deploy_files", "/other")]
+    paths = ("/ask/run", "/status", "/deploy_files", "/other", "/", "/static/app.js", "/info", "/upload", "/mcp")
+    routes = [Route(p, _echo, methods=["GET", "POST"]) for p in paths]
     return Starlette(routes=routes)
 
 
@@ -86,3 +87,28 @@ def test_guard_limits_the_body_with_and_without_a_length() -> None:
     assert _call(config, "POST", "/ask/run", content=chunks([b"y" * 1000] * 5)).status_code == 413
     small = _call(config, "POST", "/ask/run", content=chunks([b"a" * 100, b"b" * 100]))
     assert small.status_code == 200 and small.json()["bytes"] == 200
+
+
+def test_open_paths() -> None:
+    for path in ("/", "/static/app.js", "/status", "/docs", "/openapi.json"):
+        assert is_open_path(path), path
+    for path in ("/static/", "/static/../ask/run", "/static/a/b.js", "/info", "/upload", "/feedback", "/mcp", "/x"):
+        assert not is_open_path(path), path
+
+
+def test_guard_serves_the_page_openly_and_its_endpoints_with_the_key() -> None:
+    config = ServeConfig(exposed=True, api_key=KEY)
+    key = {"Authorization": f"Bearer {KEY}"}
+    assert _call(config, "GET", "/", client="203.0.113.7").status_code == 200
+    assert _call(config, "GET", "/static/app.js", client="203.0.113.7").status_code == 200
+    for method, path in [("GET", "/info"), ("POST", "/upload"), ("POST", "/mcp")]:
+        assert _call(config, method, path).status_code == 401, path
+        assert _call(config, method, path, headers=key).status_code == 200, path
+
+
+def test_uploads_have_their_own_body_limit() -> None:
+    config = ServeConfig(max_body_bytes=2048, max_upload_bytes=8192)
+    assert _call(config, "POST", "/upload", content=b"x" * 8192).status_code == 200
+    refused = _call(config, "POST", "/upload", content=b"x" * 8193)
+    assert refused.status_code == 413 and "8192 bytes (EQA_MAX_UPLOAD_BYTES)" in refused.json()["detail"]
+    assert _call(config, "POST", "/mcp", content=b"x" * 2049).status_code == 413

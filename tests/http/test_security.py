@@ -92,9 +92,34 @@ def test_health_and_docs_need_no_key(exposed: Server) -> None:
     assert requests.get(f"{exposed.url}/status", timeout=10).status_code == 200
     assert requests.get(f"{exposed.url}/docs", timeout=10).status_code == 200
     schema = requests.get(f"{exposed.url}/openapi.json", timeout=10).json()
-    assert set(schema["paths"]) == {"/ask/run", "/index/run", "/status", "/status/{pipeline_name}"}
-    assert schema["paths"]["/ask/run"]["post"]["security"]
+    assert set(schema["paths"]) == {
+        "/ask/run",
+        "/index/run",
+        "/status",
+        "/status/{pipeline_name}",
+        "/info",
+        "/upload",
+        "/feedback",
+    }
+    for path, method in [("/ask/run", "post"), ("/upload", "post"), ("/feedback", "post"), ("/info", "get")]:
+        assert schema["paths"][path][method]["security"], path
     assert "bearer" in schema["components"]["securitySchemes"]
+
+
+def test_the_page_is_served_without_the_key_and_its_endpoints_need_it(exposed: Server) -> None:
+    """The page and its files hold no data (the page asks for the key); what it calls needs the key."""
+    for path in ("/", "/static/app.js", "/static/app.css"):
+        assert requests.get(f"{exposed.url}{path}", timeout=10).status_code == 200, path
+    refused = [
+        requests.get(f"{exposed.url}/info", timeout=10),
+        requests.post(f"{exposed.url}/upload", files=[("files", ("a.txt", b"Some text.", "text/plain"))], timeout=10),
+        post(exposed, "/feedback", {"answer_id": "x", "rating": "up"}, key=None),
+        post(exposed, "/mcp", {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}, key=None),
+    ]
+    for response in refused:
+        assert response.status_code == 401, (response.request.url, response.text)
+    assert requests.get(f"{exposed.url}/info", headers={"X-API-Key": API_KEY}, timeout=10).status_code == 200
+    assert requests.get(f"{exposed.url}/static/../ask/run", timeout=10).status_code in (401, 404)
 
 
 @pytest.mark.parametrize("key", [None, API_KEY], ids=["without-key", "with-key"])

@@ -153,10 +153,13 @@ USED_INDIRECTLY = {
     "sentencepiece": "tokenizers of SentencePiece models (XLM-R, ALBERT, ...) that users may configure",
     "accelerate": "imported by Haystack's ExtractiveReader, the baseline of `eval --compare-stock` and benchmarks",
     "pypdf": "Haystack's PyPDFToDocument in the indexing pipelines",
+    "trafilatura": "Haystack's HTMLToDocument in the indexing pipelines",
+    "python-multipart": "FastAPI's UploadFile, for the page's uploads (extractive_qa/http/api.py)",
 }
 IMPORT_NAMES = {
     "haystack-ai": "haystack",
     "elasticsearch-haystack": "haystack_integrations.document_stores.elasticsearch",
+    "python-docx": "docx",
 }
 
 

@@ -25,7 +25,11 @@ import org.elasticsearch.common.xcontent.XContentHelper;
 import org.elasticsearch.features.NodeFeature;
 import org.elasticsearch.index.query.QueryBuilder;
 import org.elasticsearch.index.query.QueryBuilders;
+import org.apache.lucene.analysis.en.EnglishAnalyzer;
+import org.elasticsearch.index.analysis.PreBuiltAnalyzerProviderFactory;
+import org.elasticsearch.indices.analysis.PreBuiltCacheFactory;
 import org.elasticsearch.plugins.ActionPlugin;
+import org.elasticsearch.plugins.AnalysisPlugin;
 import org.elasticsearch.plugins.Plugin;
 import org.elasticsearch.rest.BaseRestHandler;
 import org.elasticsearch.rest.RestChannel;
@@ -52,7 +56,19 @@ import java.util.function.Supplier;
  * Stand-ins for two handlers that live in modules the integ-test-zip does not ship:
  * GET|HEAD / (rest-root module) and POST /{index}/_delete_by_query (reindex module).
  */
-public class LocalShimPlugin extends Plugin implements ActionPlugin {
+public class LocalShimPlugin extends Plugin implements ActionPlugin, AnalysisPlugin {
+
+    /**
+     * The prebuilt "english" analyzer (Lucene's EnglishAnalyzer: standard tokenizer, possessives, lower case,
+     * English stop words, Porter stemming), which a full distribution gets from its analysis-common module.
+     */
+    @Override
+    public List<PreBuiltAnalyzerProviderFactory> getPreBuiltAnalyzerProviderFactories() {
+        return List.of(
+            new PreBuiltAnalyzerProviderFactory("english", PreBuiltCacheFactory.CachingStrategy.LUCENE, EnglishAnalyzer::new)
+        );
+    }
+
     private final AtomicReference<ClusterService> clusterService = new AtomicReference<>();
 
     @Override

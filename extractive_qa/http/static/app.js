@@ -1,0 +1,407 @@
+// extractive-qa's page: ask, see the answers highlighted in their passages, rate them, upload files.
+// Talks to this server only (GET info, POST ask/run, POST upload, POST feedback), with the API key when the server
+// asks for one. Everything shown is inserted as text (textContent), never as markup.
+"use strict";
+
+(() => {
+  const KEY_STORAGE = "extractive-qa-api-key";
+  const TOP_K = 5;
+  const $ = (id) => document.getElementById(id);
+  const state = { info: null, question: null, threshold: null, memoryKey: "", keyPrompt: null };
+
+  // ---- small helpers ----------------------------------------------------------------------------------------
+
+  /** An element with attributes and children (strings become text nodes). */
+  function el(tag, attributes = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes)) {
+      if (value !== null && value !== undefined && value !== false) node.setAttribute(name, String(value));
+    }
+    for (const child of children) {
+      if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
+    }
+    return node;
+  }
+
+  /** A share as people read it: 0.42 -> "42%", with ">99%" and "<1%" at the ends rather than 100% and 0%. */
+  function percent(value) {
+    if (value >= 0.995) return ">99%";
+    if (value < 0.005) return "<1%";
+    return `${Math.round(value * 100)}%`;
+  }
+
+  /** The message of a refused request: FastAPI's `detail` (a text, or validation errors naming the field). */
+  function errorMessage(status, body) {
+    const detail = body && body.detail;
+    if (typeof detail === "string") return detail;
+    if (Array.isArray(detail)) {
+      return detail.map((item) => (item && item.msg ? item.msg : JSON.stringify(item))).join("; ");
+    }
+    return `the server answered ${status}`;
+  }
+
+  async function readJson(response) {
+    try {
+      return await response.json();
+    } catch {
+      return null;
+    }
+  }
+
+  // ---- the API key ------------------------------------------------------------------------------------------
+
+  function currentKey() {
+    try {
+      return sessionStorage.getItem(KEY_STORAGE) || state.memoryKey;
+    } catch {
+      return state.memoryKey;
+    }
+  }
+
+  function keepKey(key) {
+    state.memoryKey = key;
+    try {
+      sessionStorage.setItem(KEY_STORAGE, key);
+    } catch {
+      // private mode: the key stays in memory for this page
+    }
+  }
+
+  /** Asks for the API key (one dialog at a time); resolves true once one is given, false when the person cancels. */
+  function askForKey(message) {
+    if (state.keyPrompt) return state.keyPrompt;
+    state.keyPrompt = new Promise((resolve) => {
+      const dialog = $("key-dialog");
+      const input = $("api-key");
+      $("key-error").textContent = message || "";
+      input.value = "";
+      const finish = (given) => {
+        $("key-form").onsubmit = null;
+        dialog.oncancel = null;
+        state.keyPrompt = null;
+        resolve(given);
+      };
+      $("key-form").onsubmit = (event) => {
+        event.preventDefault();
+        const key = input.value.trim();
+        if (!key) {
+          $("key-error").textContent = "Enter the key.";
+          return;
+        }
+        keepKey(key);
+        dialog.close();
+        finish(true);
+      };
+      dialog.oncancel = () => finish(false);
+      dialog.showModal();
+      input.focus();
+    });
+    return state.keyPrompt;
+  }
+
+  /** fetch() with the key; on 401 asks for the key and tries again. */
+  async function request(path, init = {}) {
+    for (let attempt = 0; ; attempt += 1) {
+      const headers = new Headers(init.headers || {});
+      const key = currentKey();
+      if (key) headers.set("Authorization", `Bearer ${key}`);
+      const response = await fetch(path, { ...init, headers, credentials: "same-origin" });
+      if (response.status !== 401) return response;
+      const given = await askForKey(key ? "That key was not accepted; try again." : "");
+      if (!given) return response;
+    }
+  }
+
+  // ---- the store and the threshold --------------------------------------------------------------------------
+
+  function showPassages(count) {
+    $("passages").textContent = `${Number(count).toLocaleString("en")} passage(s) indexed`;
+  }
+
+  /** The no-answer threshold that answers only from `confidence` up, in the units of the server's signal. */
+  function thresholdFor(confidence) {
+    if (state.info && state.info.signal === "null_score_diff") return Math.log((1 - confidence) / confidence);
+    return confidence;
+  }
+
+  function confidenceFor(threshold) {
+    const value = state.info && state.info.signal === "null_score_diff" ? 1 / (1 + Math.exp(threshold)) : threshold;
+    return Math.min(0.99, Math.max(0.01, value));
+  }
+
+  function setSlider(confidence) {
+    $("threshold").value = String(Math.round(confidence * 100));
+    $("threshold-value").textContent = percent(confidence);
+  }
+
+  async function loadInfo() {
+    const response = await request("info");
+    const body = await readJson(response);
+    if (!response.ok) {
+      $("passages").textContent = `Cannot reach the server: ${errorMessage(response.status, body)}`;
+      return;
+    }
+    state.info = body;
+    showPassages(body.passages_in_store);
+    setSlider(confidenceFor(body.threshold));
+  }
+
+  // ---- asking -----------------------------------------------------------------------------------------------
+
+  async function ask() {
+    const question = $("question").value.trim();
+    if (!question) {
+      $("ask-status").textContent = "Type a question first.";
+      $("question").focus();
+      return;
+    }
+    state.question = question;
+    const button = $("ask-button");
+    button.disabled = true;
+    $("ask-status").textContent = "Looking for the answer…";
+    try {
+      const body = { question, top_k: TOP_K };
+      if (state.threshold !== null) body.threshold = state.threshold;
+      const response = await request("ask/run", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      const data = await readJson(response);
+      if (!response.ok) {
+        $("results").replaceChildren();
+        $("ask-status").textContent = `Not answered: ${errorMessage(response.status, data)}`;
+        return;
+      }
+      renderResult(data.result);
+      $("ask-status").textContent = "";
+    } catch (error) {
+      $("ask-status").textContent = `Not answered: ${error.message}`;
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function confidenceText(answer) {
+    if (answer.confidence === null || answer.confidence === undefined) return `score ${answer.score.toFixed(3)}`;
+    const basis = answer.confidence_basis === "calibrated" ? "calibrated" : "uncalibrated";
+    return `confidence ${percent(answer.confidence)} (${basis})`;
+  }
+
+  /** The answer's context with the answer highlighted; page breaks (form feeds) shown as line breaks. */
+  function renderContext(answer) {
+    const context = (answer.context || answer.text || "").replaceAll("\f", "\n");
+    const start = Number.isInteger(answer.context_start) ? answer.context_start : context.indexOf(answer.text);
+    const end = Number.isInteger(answer.context_end) ? answer.context_end : start + answer.text.length;
+    if (start < 0) return [context];
+    const before = context.slice(0, start).replace(/^\s+/, "");
+    const after = context.slice(end).replace(/\s+$/, "");
+    return ["…", before, el("mark", {}, context.slice(start, end)), after, "…"];
+  }
+
+  function renderAnswer(answer, rank) {
+    const item = $("answer-template").content.firstElementChild.cloneNode(true);
+    item.dataset.answerId = answer.answer_id || "";
+    if (answer.below_threshold) item.classList.add("below");
+    item.querySelector(".rank").textContent = `${rank}.`;
+    item.querySelector(".answer-text").textContent = answer.text;
+    item.querySelector(".badge.below").hidden = !answer.below_threshold;
+    item.querySelector(".context").replaceChildren(...renderContext(answer));
+    const where = [answer.source || "unknown source"];
+    if (answer.page_number !== null && answer.page_number !== undefined) where.push(`page ${answer.page_number}`);
+    where.push(confidenceText(answer));
+    item.querySelector(".where").textContent = where.join(" · ");
+    const group = item.querySelector(".feedback");
+    group.setAttribute("aria-label", `Rate the answer “${answer.text}”`);
+    for (const button of group.querySelectorAll("button.rate")) {
+      button.addEventListener("click", () => rate(item, answer, button.dataset.rating));
+    }
+    item.querySelector(".correction").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const correct = item.querySelector(".correct-answer").value.trim();
+      rate(item, answer, "wrong_span", correct || null);
+    });
+    return item;
+  }
+
+  function renderResult(result) {
+    const container = $("results");
+    const answers = result.answers.filter((answer) => answer.text !== null);
+    const passing = answers.filter((answer) => !answer.below_threshold);
+    const below = answers.filter((answer) => answer.below_threshold);
+    const nodes = [];
+    if (result.no_answer) {
+      const entry = result.answers.find((answer) => answer.text === null);
+      const sure =
+        entry && entry.confidence !== null ? ` (confidence that they do not: ${percent(entry.confidence)})` : "";
+      nodes.push(
+        el(
+          "div",
+          { class: "decision no-answer", role: "note" },
+          el("strong", {}, "No answer"),
+          ` — the documents do not seem to answer this question${sure}.`,
+          below.length ? " The best candidates are below, marked as below the threshold." : "",
+        ),
+      );
+    }
+    if (passing.length) {
+      const list = el("ol", { class: "answers", "aria-label": "Answers, best first" });
+      passing.forEach((answer, index) => list.append(renderAnswer(answer, index + 1)));
+      nodes.push(list);
+    }
+    if (below.length) {
+      nodes.push(el("h3", { class: "divider" }, "Below the no-answer threshold"));
+      const list = el("ol", { class: "answers below-list", "aria-label": "Candidates below the threshold" });
+      below.forEach((answer, index) => list.append(renderAnswer(answer, passing.length + index + 1)));
+      nodes.push(list);
+    }
+    if (!answers.length && !result.no_answer) nodes.push(el("p", {}, "No answers."));
+    container.replaceChildren(...nodes);
+  }
+
+  // ---- feedback ---------------------------------------------------------------------------------------------
+
+  function selectedTextIn(item) {
+    const selection = window.getSelection();
+    if (!selection || selection.isCollapsed) return "";
+    const context = item.querySelector(".context");
+    return context.contains(selection.anchorNode) && context.contains(selection.focusNode)
+      ? selection.toString().trim()
+      : "";
+  }
+
+  async function rate(item, answer, rating, correctAnswer = null) {
+    const status = item.querySelector(".feedback-status");
+    const correction = item.querySelector(".correction");
+    if (rating === "wrong_span" && correctAnswer === null) {
+      correction.hidden = false;
+      const selected = selectedTextIn(item);
+      const input = item.querySelector(".correct-answer");
+      if (selected) input.value = selected;
+    } else if (rating !== "wrong_span") {
+      correction.hidden = true;
+    }
+    for (const button of item.querySelectorAll("button.rate")) {
+      button.setAttribute("aria-pressed", String(button.dataset.rating === rating));
+    }
+    status.textContent = "Saving…";
+    const body = { answer_id: answer.answer_id, rating };
+    if (correctAnswer) body.correct_answer = correctAnswer;
+    try {
+      const response = await request("feedback", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      const data = await readJson(response);
+      if (!response.ok) {
+        status.textContent = `Not saved: ${errorMessage(response.status, data)}`;
+        status.classList.add("error");
+        return;
+      }
+      status.classList.remove("error");
+      status.textContent =
+        data.correct_answer_found === false ? "Saved, but that answer does not stand in the passage." : "Thanks, saved.";
+    } catch (error) {
+      status.textContent = `Not saved: ${error.message}`;
+    }
+  }
+
+  // ---- uploads ----------------------------------------------------------------------------------------------
+
+  /** Sends one file (XMLHttpRequest, for the progress); resolves with [status, body]. */
+  function send(file, onProgress) {
+    return new Promise((resolve) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", "upload");
+      const key = currentKey();
+      if (key) xhr.setRequestHeader("Authorization", `Bearer ${key}`);
+      xhr.responseType = "json";
+      xhr.upload.addEventListener("progress", (event) => {
+        if (event.lengthComputable) onProgress(event.loaded / event.total);
+      });
+      xhr.addEventListener("load", () => resolve([xhr.status, xhr.response]));
+      xhr.addEventListener("error", () => resolve([0, { detail: "the upload did not reach the server" }]));
+      const form = new FormData();
+      form.append("files", file, file.name);
+      xhr.send(form);
+    });
+  }
+
+  async function uploadOne(file) {
+    const progress = el("progress", { max: "1", value: "0", "aria-label": `Uploading ${file.name}` });
+    const result = el("span", { class: "result" }, "uploading…");
+    const item = el("li", {}, el("strong", {}, file.name), " — ", result, progress);
+    $("uploads").append(item);
+    let status;
+    let body;
+    for (let attempt = 0; ; attempt += 1) {
+      [status, body] = await send(file, (share) => {
+        progress.value = share;
+        if (share >= 1) result.textContent = "indexing…";
+      });
+      if (status !== 401) break;
+      if (!(await askForKey(attempt ? "That key was not accepted; try again." : ""))) break;
+    }
+    progress.remove();
+    if (status === 200) {
+      const entry = body.files[0];
+      if (entry.status === "indexed") {
+        item.className = "indexed";
+        result.textContent = `indexed: ${entry.passages} passage(s)`;
+      } else {
+        item.className = "skipped";
+        result.textContent = `skipped: ${entry.reason}`;
+      }
+      showPassages(body.passages_in_store);
+    } else {
+      item.className = "skipped";
+      result.textContent = `skipped: ${errorMessage(status, body)}`;
+    }
+  }
+
+  async function upload(files) {
+    for (const file of files) await uploadOne(file);
+  }
+
+  // ---- wiring -----------------------------------------------------------------------------------------------
+
+  function start() {
+    $("ask-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      ask();
+    });
+    $("threshold").addEventListener("input", () => {
+      $("threshold-value").textContent = percent(Number($("threshold").value) / 100);
+    });
+    $("threshold").addEventListener("change", () => {
+      state.threshold = thresholdFor(Number($("threshold").value) / 100);
+      if (state.question) ask();
+    });
+    $("threshold-reset").addEventListener("click", () => {
+      state.threshold = null;
+      if (state.info) setSlider(confidenceFor(state.info.threshold));
+      if (state.question) ask();
+    });
+    $("files").addEventListener("change", async (event) => {
+      const files = [...event.target.files];
+      event.target.value = "";
+      await upload(files);
+    });
+    const zone = $("dropzone");
+    zone.addEventListener("dragover", (event) => {
+      event.preventDefault();
+      zone.classList.add("over");
+    });
+    zone.addEventListener("dragleave", () => zone.classList.remove("over"));
+    zone.addEventListener("drop", (event) => {
+      event.preventDefault();
+      zone.classList.remove("over");
+      upload([...event.dataTransfer.files]);
+    });
+    loadInfo();
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

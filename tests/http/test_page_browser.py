@@ -1,0 +1,325 @@
+"""
+The web page in headless Chromium (Debian's chromium + chromium-driver, driven by selenium) against one real
+`extractive-qa serve` process with the shared small model and an API key: the key prompt, asking (the answer
+highlighted in its passage), "no answer", the threshold control, uploading a PDF and a DOCX made here and asking
+about them, feedback stored and exported to a file `eval` reads, markup that never runs, a phone-width screen.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from extractive_qa import QuestionAnswerer, Settings
+from extractive_qa.evaluation.squad_metric import load_squad
+from extractive_qa.testing.browser import chromium, missing_browser
+from extractive_qa.testing.documents import docx_file, html_page, pdf_file
+from tests.conftest import ROOT
+from tests.http.servers import DATA_DIR, Server, free_port, serve_command, server_env, start
+
+pytestmark = [
+    pytest.mark.server,
+    pytest.mark.model,
+    pytest.mark.timeout(600),
+    pytest.mark.skipif(missing_browser() is not None, reason=str(missing_browser())),
+]
+
+API_KEY = secrets.token_urlsafe(32)
+OXYGEN = "What is the atomic number of oxygen?"
+UNANSWERABLE = "Who was the first president of the Moon?"
+
+
+@pytest.fixture(scope="module")
+def server(shared_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    tmp = tmp_path_factory.mktemp("page")
+    store = tmp / "store" / "store.json"
+    report = QuestionAnswerer(Settings(store_path=store)).index([DATA_DIR / "Oxygen.txt", DATA_DIR / "Normans.txt"])
+    assert report.files_read == 2
+    port = free_port()
+    env = server_env(tmp, shared_model, store, EQA_API_KEY=API_KEY, EQA_FEEDBACK_PATH=str(tmp / "feedback.sqlite3"))
+    running = start(serve_command(port), env, tmp / "server.log", port)
+    running.feedback_path = tmp / "feedback.sqlite3"  # type: ignore[attr-defined]
+    yield running
+    running.stop()
+
+
+def wait(browser: Any, condition: Callable[[Any], Any], timeout: float = 90) -> Any:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(browser, timeout, poll_frequency=0.1).until(condition)
+
+
+def by_css(root: Any, selector: str) -> list[Any]:
+    from selenium.webdriver.common.by import By
+
+    return root.find_elements(By.CSS_SELECTOR, selector)
+
+
+def enter_key(browser: Any, key: str) -> None:
+    wait(browser, lambda b: b.execute_script("return document.getElementById('key-dialog').open"))
+    field = by_css(browser, "#api-key")[0]
+    field.clear()
+    field.send_keys(key)
+    by_css(browser, "#key-submit")[0].click()
+
+
+def open_page(browser: Any, server: Server) -> None:
+    browser.get(f"{server.url}/")
+    enter_key(browser, API_KEY)
+    wait(browser, lambda b: "passage(s) indexed" in by_css(b, "#passages")[0].text)
+
+
+@pytest.fixture(scope="module")
+def browser(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    with chromium(tmp_path_factory.mktemp("chromium") / "profile") as driver:
+        open_page(driver, server)
+        yield driver
+
+
+def ask(browser: Any, question: str) -> Any:
+    """Types a question, presses Ask, and returns the results element once they are shown."""
+    browser.execute_script("document.getElementById('results').replaceChildren()")
+    field = by_css(browser, "#question")[0]
+    field.clear()
+    field.send_keys(question)
+    by_css(browser, "#ask-button")[0].click()
+    return wait(browser, lambda b: by_css(b, "#results")[0] if by_css(b, "#results > *") else None)
+
+
+def passages(browser: Any) -> int:
+    return int(by_css(browser, "#passages")[0].text.split()[0].replace(",", ""))
+
+
+def test_the_page_asks_for_the_key_once(server: Server, tmp_path: Path) -> None:
+    with chromium(tmp_path / "profile") as driver:
+        driver.get(f"{server.url}/")
+        enter_key(driver, "not-the-key-" + "x" * 20)
+        wait(driver, lambda b: "not accepted" in by_css(b, "#key-error")[0].text)
+        assert driver.execute_script("return document.getElementById('key-dialog').open")
+        enter_key(driver, API_KEY)
+        wait(driver, lambda b: "passage(s) indexed" in by_css(b, "#passages")[0].text)
+        assert not driver.execute_script("return document.getElementById('key-dialog').open")
+        driver.refresh()  # the same tab: the key is kept, not asked again
+        wait(driver, lambda b: "passage(s) indexed" in by_css(b, "#passages")[0].text)
+        assert not driver.execute_script("return document.getElementById('key-dialog').open")
+        results = ask(driver, OXYGEN)
+        assert by_css(results, ".answer .answer-text")[0].text == "8"
+
+
+def test_ask_shows_the_answer_highlighted_in_its_context(browser: Any) -> None:
+    results = ask(browser, OXYGEN)
+    first = by_css(results, ".answers .answer")[0]
+    assert by_css(first, ".answer-text")[0].text == "8"
+    (mark,) = by_css(first, ".context mark")
+    assert mark.text == "8"
+    assert "atomic number" in by_css(first, ".context")[0].text
+    where = by_css(first, ".where")[0].text
+    assert where.startswith("Oxygen.txt · confidence ") and "(uncalibrated)" in where
+    assert not by_css(results, ".decision.no-answer")
+    assert not by_css(first, ".badge.below")[0].is_displayed()
+
+
+def test_no_answer_is_said_plainly_with_the_best_candidate_below_the_threshold(browser: Any) -> None:
+    results = ask(browser, UNANSWERABLE)
+    (decision,) = by_css(results, ".decision.no-answer")
+    assert decision.text.startswith("No answer — the documents do not seem to answer this question")
+    assert not by_css(results, ".answers:not(.below-list)")
+    candidate = by_css(results, ".below-list .answer")[0]
+    assert by_css(candidate, ".badge.below")[0].is_displayed()
+    assert by_css(candidate, ".badge.below")[0].text.lower() == "below the threshold"
+    assert by_css(candidate, ".context mark")
+
+
+def test_the_threshold_control_asks_again(browser: Any) -> None:
+    ask(browser, OXYGEN)
+    assert not by_css(browser, "#results .decision.no-answer")
+    browser.execute_script(
+        "const s = document.getElementById('threshold'); s.value = 99; s.dispatchEvent(new Event('input'));"
+        "document.getElementById('results').replaceChildren(); s.dispatchEvent(new Event('change'));"
+    )
+    wait(browser, lambda b: by_css(b, "#results .decision.no-answer"))
+    assert by_css(browser, "#threshold-value")[0].text == "99%"
+    assert by_css(browser, "#results .below-list .answer-text")[0].text == "8"  # still shown, below the threshold
+    browser.execute_script("document.getElementById('results').replaceChildren()")
+    by_css(browser, "#threshold-reset")[0].click()
+    wait(browser, lambda b: by_css(b, "#results .answers .answer"))
+    assert not by_css(browser, "#results .decision.no-answer")
+    assert by_css(browser, "#threshold-value")[0].text == "50%"
+
+
+def test_upload_a_pdf_and_a_docx_then_ask_about_them(browser: Any, tmp_path: Path) -> None:
+    pdf = tmp_path / "engine.pdf"
+    pdf.write_bytes(
+        pdf_file(
+            [
+                "The Quorvex engine was designed in Tallinn in 1911 by the engineer Maret Kask.",
+                "On the second page: the Quorvex engine weighs 40 tonnes and runs on peat.",
+            ]
+        )
+    )
+    docx = tmp_path / "bridge.docx"
+    docx.write_bytes(docx_file(["The Quillington bridge was opened in 1877 by Mayor Olle Tamm."], title="Bridges"))
+    before = passages(browser)
+    by_css(browser, "#files")[0].send_keys(f"{pdf}\n{docx}")
+    wait(browser, lambda b: len(by_css(b, "#uploads li.indexed")) >= 2)
+    texts = [item.text for item in by_css(browser, "#uploads li.indexed")]
+    assert "engine.pdf — indexed: 1 passage(s)" in texts and "bridge.docx — indexed: 1 passage(s)" in texts
+    wait(browser, lambda b: passages(b) == before + 2)
+
+    first = by_css(ask(browser, "How much does the Quorvex engine weigh?"), ".answers .answer")[0]
+    assert by_css(first, ".answer-text")[0].text == "40 tonnes"
+    assert by_css(first, ".where")[0].text.startswith("engine.pdf · page 2 · confidence")
+    first = by_css(ask(browser, "When was the Quillington bridge opened?"), ".answers .answer")[0]
+    assert by_css(first, ".answer-text")[0].text == "1877"
+    assert by_css(first, ".where")[0].text.startswith("bridge.docx · confidence")
+
+
+def test_files_that_cannot_be_indexed_say_why(browser: Any, tmp_path: Path) -> None:
+    (tmp_path / "fake.pdf").write_text("this is not a PDF")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    before = passages(browser)
+    by_css(browser, "#files")[0].send_keys(f"{tmp_path / 'fake.pdf'}\n{tmp_path / 'empty.txt'}")
+    wait(
+        browser,
+        lambda b: (
+            len([li for li in by_css(b, "#uploads li.skipped") if "fake.pdf" in li.text or "empty.txt" in li.text]) == 2
+        ),
+    )
+    texts = " | ".join(item.text for item in by_css(browser, "#uploads li.skipped"))
+    assert "fake.pdf — skipped: fake.pdf: not a PDF file (no %PDF- header)" in texts
+    assert "empty.txt — skipped: empty.txt: empty file" in texts
+    assert passages(browser) == before
+
+
+def rate(answer: Any, rating: str) -> None:
+    by_css(answer, f"button[data-rating='{rating}']")[0].click()
+
+
+def test_feedback_is_stored_and_exported_to_a_file_eval_reads(
+    browser: Any, server: Server, shared_model: Path, tmp_path: Path
+) -> None:
+    right = by_css(ask(browser, OXYGEN), ".answers .answer")[0]
+    rate(right, "up")
+    wait(browser, lambda b: by_css(right, ".feedback-status")[0].text == "Thanks, saved.")
+    assert by_css(right, "button[data-rating='up']")[0].get_attribute("aria-pressed") == "true"
+
+    wrong = by_css(ask(browser, UNANSWERABLE), ".below-list .answer")[0]
+    rate(wrong, "down")
+    wait(browser, lambda b: by_css(wrong, ".feedback-status")[0].text == "Thanks, saved.")
+
+    candidate = by_css(ask(browser, "In what country is Normandy located?"), ".answer")[0]
+    rate(candidate, "wrong_span")
+    correction = by_css(candidate, ".correct-answer")[0]
+    wait(browser, lambda b: correction.is_displayed())
+    correction.send_keys("France")
+    by_css(candidate, ".correction button")[0].click()
+    wait(browser, lambda b: by_css(candidate, ".feedback-status")[0].text.startswith(("Thanks", "Saved, but")))
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "EQA_FEEDBACK_PATH": str(server.feedback_path)}  # type: ignore[attr-defined]
+    exported = tmp_path / "feedback.json"
+    command = [sys.executable, "-m", "extractive_qa.cli"]
+    done = subprocess.run(
+        [*command, "feedback", "export", str(exported)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    dataset = load_squad(exported)
+    questions = {q.question: q for q in dataset.questions}
+    assert questions[OXYGEN].answers == ("8",)
+    assert questions[UNANSWERABLE].answers == ()  # unanswerable over the rated passage
+    evaluated = subprocess.run(
+        [
+            *command,
+            "eval",
+            str(exported),
+            "--model",
+            str(shared_model),
+            "--output",
+            str(tmp_path / "eval"),
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert f"{exported}: {len(dataset)} questions, reader mode" in evaluated.stdout
+    assert (tmp_path / "eval" / "report.json").exists()
+    tuned = subprocess.run(
+        [
+            *command,
+            "tune-threshold",
+            str(exported),
+            "--model",
+            str(shared_model),
+            "--dry-run",
+            "--no-progress",
+            "--eval-dir",
+            str(tmp_path / "eval"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert tuned.returncode == 0, tuned.stderr
+    assert tuned.stdout.startswith(f"tuned on {exported} ({len(dataset)} questions, reader mode)")
+
+
+def test_markup_in_documents_and_questions_never_runs(browser: Any, server: Server, tmp_path: Path) -> None:
+    payload = "<img src=x onerror=\"window.__xss='{}'\">"
+    text = (
+        f"The Glimmer pact was signed in Vardo in 1602. {payload.format('document')} "
+        "<script>window.__xss='script'</script> It was signed by twelve mayors."
+    )
+    indexed = requests.post(
+        f"{server.url}/index/run",
+        json={"documents": [{"name": "pact <b>notes</b>.txt", "content": text}]},
+        headers={"Authorization": f"Bearer {API_KEY}"},
+        timeout=60,
+    )
+    assert indexed.status_code == 200, indexed.text
+    page = tmp_path / "pact.html"
+    page.write_text(html_page("The pact", [f"The Glimmer pact was kept in a chest. {payload.format('html')}"]))
+    by_css(browser, "#files")[0].send_keys(str(page))
+    wait(browser, lambda b: any("pact.html" in li.text for li in by_css(b, "#uploads li.indexed")))
+
+    results = ask(browser, f"Where was the Glimmer pact signed? {payload.format('question')}")
+    assert browser.execute_script("return window.__xss") is None
+    assert browser.execute_script("return document.querySelectorAll('img[src=\"x\"], #results script').length") == 0
+    first = by_css(results, ".answers .answer, .below-list .answer")[0]
+    assert by_css(first, ".answer-text")[0].text == "Vardo"
+    context = by_css(first, ".context")[0].text
+    assert payload.format("document") in context and "<script>window.__xss='script'</script>" in context  # as text
+    assert by_css(first, ".where")[0].text.startswith("pact <b>notes</b>.txt ·")  # the name as text, not bold
+    assert not by_css(results, "b")
+
+
+def test_phone_width_keyboard_and_labels(server: Server, tmp_path: Path) -> None:
+    from selenium.webdriver.common.keys import Keys
+
+    with chromium(tmp_path / "profile", width=375, height=812, phone=True) as phone:
+        open_page(phone, server)
+        field = by_css(phone, "#question")[0]
+        field.send_keys(OXYGEN, Keys.ENTER)  # the keyboard alone asks
+        wait(phone, lambda b: by_css(b, "#results .answer"))
+        assert phone.execute_script("return window.innerWidth") == 375
+        assert phone.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
+        unlabelled = phone.execute_script(
+            """
+            const named = (el) => (el.labels && el.labels.length) || el.getAttribute('aria-label')
+                || el.textContent.trim() || el.type === 'hidden' || el.hidden;
+            return [...document.querySelectorAll('input, button, select, textarea')]
+                .filter((el) => !named(el)).map((el) => el.outerHTML);
+            """
+        )
+        assert unlabelled == []
+        phone.save_screenshot(str(tmp_path / "phone.png"))

@@ -1,0 +1,111 @@
+"""Real documents through the indexing pipeline: PDF pages, the main text of web pages, Word files, and the reasons
+for those that give no text; the converters' library warnings stay out of the terminal."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from extractive_qa import QuestionAnswerer, Settings
+from extractive_qa.testing.documents import docx_file, encrypted_pdf, html_page, image_only_pdf, pdf_file
+from tests.conftest import ROOT
+
+LONG_PAGE = " ".join(["The first page talks about nothing in particular, filling the space."] * 6)
+PDF_PAGES = [
+    "The Quorvex engine was designed in Tallinn in 1911 by the engineer Maret Kask.",
+    LONG_PAGE + "\n\nOn the second page: the Quorvex engine weighs 40 tonnes and runs on peat.",
+    "The third page: the engine was retired in 1968 and now stands in a museum in Tartu.",
+]
+ZORBLAT = [
+    "The Zorblat festival is held every summer in the town of Quillington, on the shore of Lake Vemmi.",
+    "It celebrates the blue moth, which is found only in the Vemmi valley, and draws visitors from far away.",
+]
+
+
+@pytest.fixture
+def documents(tmp_path: Path) -> Path:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "engine.pdf").write_bytes(pdf_file(PDF_PAGES))
+    (folder / "festival.html").write_text(html_page("The Zorblat festival", ZORBLAT), encoding="utf-8")
+    (folder / "report.docx").write_bytes(docx_file(["The Quillington bridge opened in 1877."], title="Bridges"))
+    (folder / "scan.pdf").write_bytes(image_only_pdf(2))
+    (folder / "locked.pdf").write_bytes(encrypted_pdf(["Nobody may read this."]))
+    (folder / "fake.docx").write_text("not a Word file")
+    return folder
+
+
+def _passages(qa: QuestionAnswerer, name: str) -> list:
+    found = qa.document_store.filter_documents({"field": "meta.file_name", "operator": "==", "value": name})
+    return sorted(found, key=lambda d: d.meta["split_id"])
+
+
+def test_pdf_html_and_docx_are_indexed_and_the_rest_skipped_with_reasons(documents: Path, tmp_path: Path) -> None:
+    qa = QuestionAnswerer(Settings(store_path=tmp_path / "store.json"))
+    report = qa.index([documents])
+    assert report.files_read == 3
+    reasons = {Path(path).name: reason for path, reason in report.skipped}
+    assert reasons["scan.pdf"].startswith("image-only PDF: 2 of its 2 page(s) hold pictures and none holds text")
+    assert "OCR" in reasons["scan.pdf"]
+    assert reasons["locked.pdf"] == "encrypted PDF (password-protected): remove the password to index it"
+    assert reasons["fake.docx"] == "not a DOCX file (a Word .docx file is a ZIP archive)"
+    assert set(reasons) == {"scan.pdf", "locked.pdf", "fake.docx"}
+
+    pdf = _passages(qa, "engine.pdf")
+    text = "".join(p.content for p in pdf)
+    assert "weighs 40 tonnes" in text and text.count("\f") == 2  # pages separated by form feeds
+    assert {p.meta["page_number"] for p in pdf} <= {1, 2, 3} and pdf[-1].meta["page_number"] == 3
+
+    (html,) = _passages(qa, "festival.html")
+    assert "Lake Vemmi" in html.content and "blue moth" in html.content
+    for left_out in ("About us", "Contact", "Copyright", "scripted", "document.title"):
+        assert left_out not in html.content  # menus, footer and script are not the page's main text
+
+    (docx,) = _passages(qa, "report.docx")
+    assert "Bridges" in docx.content and "opened in 1877" in docx.content
+    assert passages_hold_no_empty_text(qa)
+
+
+def passages_hold_no_empty_text(qa: QuestionAnswerer) -> bool:
+    return all(p.content and p.content.strip("\f \n\t") for p in qa.document_store.filter_documents())
+
+
+def test_pdf_warnings_do_not_reach_the_terminal(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """pypdf warns about a dangling object reference ("Object 52 0 not defined."): not printed unless --verbose."""
+    folder = tmp_path / "pdfs"
+    folder.mkdir()
+    (folder / "dangling.pdf").write_bytes(pdf_file(["A page with a broken font reference."], dangling_reference=True))
+    (folder / "locked.pdf").write_bytes(encrypted_pdf(["Nobody may read this."]))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "EQA_STORE_PATH": str(tmp_path / "store.json")}
+    command = [sys.executable, "-m", "extractive_qa.cli", "index", str(folder), "--no-progress"]
+    quiet = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stdout.startswith("indexed 1 file(s)")
+    assert quiet.stderr.strip().splitlines() == [
+        f"skipped {folder / 'locked.pdf'}: encrypted PDF (password-protected): remove the password to index it"
+    ]
+    with caplog.at_level(logging.WARNING, logger="pypdf"):  # the warning exists; the quiet run kept it out
+        PdfReader(folder / "dangling.pdf").pages[0].extract_text()
+    assert any("not defined" in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.model
+def test_answers_name_the_page_of_the_span(shared_model: Path, documents: Path, tmp_path: Path) -> None:
+    qa = QuestionAnswerer(Settings(model=str(shared_model), store_path=tmp_path / "store.json"))
+    qa.index([documents / "engine.pdf", documents / "festival.html", documents / "report.docx"])
+    heavy = qa.ask("How much does the Quorvex engine weigh?", threshold=100.0).best
+    assert heavy is not None and heavy.text == "40 tonnes" and heavy.source == "engine.pdf"
+    assert heavy.page_number == 2
+    assert heavy.where == "engine.pdf, page 2"
+    built = qa.ask("Where was the Quorvex engine designed?", threshold=100.0).best
+    assert built is not None and built.text == "Tallinn" and built.page_number == 1
+    # the passage holding page 1 also holds page 2: the passage's page_number is not the span's
+    assert built.document_meta["page_number"] != built.page_number or heavy.document_id != built.document_id
+    moth = qa.ask("What does the Zorblat festival celebrate?", threshold=100.0).best
+    assert moth is not None and "moth" in moth.text and moth.source == "festival.html" and moth.page_number is None

@@ -1,0 +1,96 @@
+"""The one answer object: ids, the page of the span, a readable confidence, the threshold mark, the CLI's lines."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from haystack import Document, ExtractedAnswer
+
+from extractive_qa.answers import QAResult, answer_id, confidence_of, span_page
+from extractive_qa.components.no_answer_threshold import NoAnswerThreshold
+
+PASSAGE = Document(
+    content="The engine was built in Tallinn.\n\fIt weighs 40 tonnes.\n\fIt stands in Tartu.",
+    meta={"file_name": "engine.pdf", "file_path": "/srv/docs/engine.pdf", "page_number": 3},
+)
+
+
+def _span(text: str, diff: float, score: float = 0.7, document: Document = PASSAGE) -> ExtractedAnswer:
+    start = document.content.index(text)
+    return ExtractedAnswer(
+        query="q",
+        score=score,
+        data=text,
+        document=document,
+        document_offset=ExtractedAnswer.Span(start, start + len(text)),
+        context=document.content,
+        context_offset=ExtractedAnswer.Span(start, start + len(text)),
+        meta={"null_score_diff": diff},
+    )
+
+
+@pytest.mark.parametrize(("text", "page"), [("Tallinn", 1), ("40 tonnes", 2), ("Tartu", 3)])
+def test_the_page_of_the_span_not_of_the_passage(text: str, page: int) -> None:
+    answer = QAResult.from_extracted("q", [_span(text, -2.0)]).answers[0]
+    assert answer.page_number == page
+    assert answer.document_meta["page_number"] == 3  # the passage's, as Haystack's splitter records it
+
+
+def test_span_page_with_trailing_page_breaks() -> None:
+    content = "One.\fTwo.\f\f"  # the splitter gives page 2: the text ends there
+    assert span_page(content, 2, 0) == 1 and span_page(content, 2, content.index("Two")) == 2
+
+
+def test_pages_only_for_paged_documents() -> None:
+    text = Document(content="It weighs 40 tonnes.", meta={"file_name": "notes.txt", "page_number": 1})
+    assert QAResult.from_extracted("q", [_span("40 tonnes", -1.0, document=text)]).answers[0].page_number is None
+
+
+def test_confidence_is_the_odds_against_no_answer_or_the_calibrated_probability() -> None:
+    # Two answers with the same reader score read very differently (the demo's "Ohio" and "8", both 0.718).
+    ohio, eight = _span("Tallinn", 1.03, score=0.718), _span("40 tonnes", -3.67, score=0.718)
+    assert confidence_of(ohio) == (pytest.approx(1 / (1 + math.exp(1.03))), "null_score")
+    assert confidence_of(eight)[0] == pytest.approx(0.975, abs=1e-3)
+    calibrated = ExtractedAnswer(query="q", score=0.7, data="x", meta={"answerable_probability": 0.31})
+    assert confidence_of(calibrated) == (0.31, "calibrated")
+    assert confidence_of(ExtractedAnswer(query="q", score=0.42, data="x")) == (0.42, "score")
+    assert confidence_of(ExtractedAnswer(query="q", score=0.2, data=None)) == (None, None)
+
+
+def test_threshold_marks_and_no_answer_confidence() -> None:
+    answers = [_span("Tallinn", -2.0), _span("Tartu", 1.0), ExtractedAnswer(query="q", score=0.1, data=None)]
+    ordered = NoAnswerThreshold(threshold=0.0).run(answers=answers)["answers"]
+    result = QAResult.from_extracted("Where?", ordered)
+    assert [a.text for a in result.answers] == ["Tallinn", None, "Tartu"]
+    assert [a.below_threshold for a in result.answers] == [False, False, True]
+    best = result.answers[0].confidence
+    assert result.answers[1].confidence == pytest.approx(1 - best)
+    assert result.answers[1].confidence_basis == "null_score"
+
+
+def test_answer_ids_are_stable_and_distinct() -> None:
+    first = QAResult.from_extracted("Where?", [_span("Tallinn", -2.0)]).answers[0]
+    again = QAResult.from_extracted("Where?", [_span("Tallinn", -1.0)]).answers[0]
+    other = QAResult.from_extracted("Where was it?", [_span("Tallinn", -2.0)]).answers[0]
+    assert first.answer_id == again.answer_id == answer_id("Where?", PASSAGE.id, first.start, first.end)
+    assert first.answer_id != other.answer_id and len(first.answer_id) == 24
+    no_answer = QAResult.from_extracted("Where?", [ExtractedAnswer(query="q", score=1.0, data=None)]).answers[0]
+    assert no_answer.answer_id is None
+
+
+def test_every_field_is_in_the_json() -> None:
+    data = QAResult.from_extracted("Where?", [_span("40 tonnes", -3.0)]).to_dict()["answers"][0]
+    assert {"answer_id", "page_number", "confidence", "confidence_basis", "below_threshold", "source"} <= set(data)
+    assert data["file_path"] == "/srv/docs/engine.pdf"  # the local ways in (CLI, Python) keep the path
+
+
+def test_the_command_line_lines() -> None:
+    answered = QAResult.from_extracted("q", [_span("40 tonnes", -3.67), ExtractedAnswer(query="q", score=0, data=None)])
+    assert answered.format().splitlines()[0] == "1. 40 tonnes  (confidence 98%, source: engine.pdf, page 2)"
+    ordered = NoAnswerThreshold(threshold=-5.0).run(answers=[_span("Tartu", 0.5)])["answers"]
+    abstained = QAResult.from_extracted("q", ordered)
+    assert abstained.format().splitlines() == [
+        "no answer",
+        "   best candidate, below the no-answer threshold: Tartu  (confidence 38%, source: engine.pdf, page 3)",
+    ]
