@@ -24,7 +24,8 @@ esac
 say "installing $(basename "$wheel") into a fresh virtual environment"
 started=$SECONDS
 "$python" -m venv "$work/venv"
-"$work/venv/bin/python" -m pip install --quiet --disable-pip-version-check "$wheel"
+"$work/venv/bin/python" -m pip install --quiet --upgrade pip  # the resolver scripts/setup.sh uses too
+"$work/venv/bin/python" -m pip install --quiet "$wheel"
 say "installed in $((SECONDS - started)) s"
 
 mkdir -p "$work/somewhere/docs"

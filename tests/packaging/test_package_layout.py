@@ -154,6 +154,7 @@ USED_INDIRECTLY = {
     "accelerate": "imported by Haystack's ExtractiveReader, the baseline of `eval --compare-stock` and benchmarks",
     "pypdf": "Haystack's PyPDFToDocument in the indexing pipelines",
     "trafilatura": "Haystack's HTMLToDocument in the indexing pipelines",
+    "lxml_html_clean": "trafilatura's HTML cleaning (lxml 6 dropped its html_clean extra)",
     "python-multipart": "FastAPI's UploadFile, for the page's uploads (extractive_qa/http/api.py)",
 }
 IMPORT_NAMES = {
