@@ -183,25 +183,30 @@ class ServedApplication:
                 answer["document_meta"].pop("file_path", None)
         return AskResult.model_validate(data)
 
+    def _check_count(self, count: int, field: str, what: str, several: str) -> None:
+        """Refuses (413, naming `field`) a request carrying more than `EQA_MAX_DOCUMENTS` texts or files."""
+        from fastapi import HTTPException
+
+        if count > self.config.max_documents:
+            raise HTTPException(
+                status_code=413,
+                detail=validation_detail(
+                    field,
+                    f"too many {what} ({count}; the limit is {self.config.max_documents}, EQA_MAX_DOCUMENTS); "
+                    f"send them in several {several}",
+                    "too_many",
+                ),
+            )
+
     def index(self, documents: list[TextDocument | Mapping[str, Any] | str]) -> IndexResult:
         """
         Indexes texts given in the request; raises FastAPI's `HTTPException` for every problem.
 
         :param documents: Texts as models, dictionaries (what hayhooks passes after validation) or strings.
         """
-        from fastapi import HTTPException
 
         with http_errors("documents"):
-            if len(documents) > self.config.max_documents:
-                raise HTTPException(
-                    status_code=413,
-                    detail=validation_detail(
-                        "documents",
-                        f"too many documents in one request ({len(documents)}; the limit is "
-                        f"{self.config.max_documents}, EQA_MAX_DOCUMENTS); send them in several requests",
-                        "too_many",
-                    ),
-                )
+            self._check_count(len(documents), "documents", "documents in one request", "requests")
             if not documents:
                 raise InvalidText("documents is empty: send at least one text")
             texts = [d.model_dump(exclude_none=True) if isinstance(d, BaseModel) else d for d in documents]
@@ -235,21 +240,11 @@ class ServedApplication:
         Files that cannot be indexed are skipped with their reason; when none can be, nothing is written and the
         answer is a 422 naming each file's reason. Raises FastAPI's `HTTPException` for every problem.
         """
-        from fastapi import HTTPException
 
         with http_errors("files"):
             if not uploads:
                 raise InvalidUpload("no file in the upload: send one or more files as the multipart field 'files'")
-            if len(uploads) > self.config.max_documents:
-                raise HTTPException(
-                    status_code=413,
-                    detail=validation_detail(
-                        "files",
-                        f"too many files in one upload ({len(uploads)}; the limit is {self.config.max_documents}, "
-                        "EQA_MAX_DOCUMENTS); send them in several uploads",
-                        "too_many",
-                    ),
-                )
+            self._check_count(len(uploads), "files", "files in one upload", "uploads")
             names = [upload.name for upload in uploads]
             reasons: dict[int, str] = {}
             for position, upload in enumerate(uploads):
