@@ -15,6 +15,7 @@ from extractive_qa.components.reader.runtime import (
     LowPrecisionLinear,
     QAModelRunner,
     mixed_bf16_copy,
+    mkldnn_packing_works,
     resolve_precision,
 )
 from tests.components.reader.sample_texts import TEXTS
@@ -59,6 +60,23 @@ def test_low_precision_linear_matches_the_full_precision_layer() -> None:
     assert torch.allclose(y.float(), expected, atol=0.05), (y.float() - expected).abs().max()
 
 
+@pytest.mark.skipif(not mkldnn_packing_works(), reason="this PyTorch build cannot pack bfloat16 weights for oneDNN")
+def test_packed_low_precision_linear_gives_the_plain_products() -> None:
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(96, 200)
+    plain = LowPrecisionLinear(linear, torch.bfloat16)
+    packed = LowPrecisionLinear(linear, torch.bfloat16, packed=True)
+    assert packed.packed and "packed=True" in repr(packed)
+    for shape in [(1, 96), (3, 17, 96), (2, 300, 96)]:  # other widths than the layout was made for
+        x = torch.randn(*shape)
+        with torch.inference_mode():
+            y, expected = packed(x), plain(x)
+        assert y.dtype == torch.bfloat16 and y.shape == expected.shape
+        # the same bfloat16 products, summed in fp32 perhaps in another order: within one bfloat16 rounding step
+        scale = expected.float().abs().clamp(min=1.0)
+        assert bool(((y.float() - expected.float()).abs() <= 2**-7 * scale).all())
+
+
 def test_mixed_bf16_copy_shares_all_but_the_linear_layers(tiny_roberta: Path) -> None:
     from transformers import AutoModelForQuestionAnswering
 
@@ -72,6 +90,8 @@ def test_mixed_bf16_copy_shares_all_but_the_linear_layers(tiny_roberta: Path) ->
     assert fast.roberta.embeddings.word_embeddings.weight is embeddings
     fast.set_attn_implementation("eager")
     assert model.config._attn_implementation != "eager"
+    converted = [m for m in fast.modules() if isinstance(m, LowPrecisionLinear)]
+    assert converted and all(m.packed == mkldnn_packing_works() for m in converted)
 
 
 def test_reader_validates_and_serializes_precision() -> None:
