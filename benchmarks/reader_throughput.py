@@ -15,6 +15,16 @@ pipeline calls it), and `answer_batch()` over chunks of `--batch-questions` ques
 Memory: each reader then runs alone in a fresh subprocess (loading, warm-up, the first `--rss-questions`
 questions), which reports its peak RSS (`ru_maxrss`), interpreter and libraries included.
 
+Efficiency: the machine (CPU model and the flags that matter, `extractive_qa.testing.machine.cpu_description`) and
+the plain matrix-product peaks in fp32, bf16 (where the CPU has native bfloat16) and int8 (`matmul_peaks`), measured
+in the timing subprocess with the readers' torch thread count before the readers load, are printed with the table.
+The useful work of a pass: every question's passages tokenized as ExtractiveQAReader does (`truncate_query`, then
+`tokenize_windows`: max_seq_length 384, stride 128), and `extractive_qa.testing.model_flops.window_flops` summed over
+the windows at their real lengths. The stock reader does the same useful work (it also computes on padding, which
+does not count). A row's effective GFLOP/s is that work over its seconds per pass, and "of peak" compares it with the
+peak of the precision it runs in: fp32 for the stock reader and `ours-fp32`, the reader's `resolved_precision` for
+ours (bf16 -> the bf16 peak, int8 -> the int8 peak); fp32 rechecks of close calls count as no extra useful work.
+
 Usage:
 ```
 flock /tmp/bench.lock python benchmarks/reader_throughput.py                   # 20 questions, 3 passes
@@ -37,6 +47,9 @@ import time
 import warnings
 from pathlib import Path
 from typing import Any
+
+from extractive_qa.testing.machine import MATMUL_SHAPE, cpu_description, matmul_peaks
+from extractive_qa.testing.model_flops import window_flops
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQUAD = ROOT.parent / "shared" / "data" / "squad2" / "dev-v2.0.json"
@@ -126,6 +139,35 @@ def load_workload(workload_path: Path) -> tuple[list[str], list[list[Any]]]:
     ]
 
 
+def workload_windows(model: str, queries: list[str], documents: list[list[Any]]) -> dict[str, Any]:
+    """
+    The windows of one pass, tokenized exactly as ExtractiveQAReader does (with its default settings), and the
+    useful work they are: the encoder's FLOPs over every window at its real length (`window_flops`).
+    """
+    from transformers import AutoConfig, AutoTokenizer
+
+    from extractive_qa.components.reader import ExtractiveQAReader
+    from extractive_qa.components.reader.windows import tokenize_windows, truncate_query
+
+    settings = ExtractiveQAReader(model=model)  # not warmed up: only its defaults are read
+    tokenizer = AutoTokenizer.from_pretrained(model, use_fast=True)
+    config = AutoConfig.from_pretrained(model)
+    lengths: list[int] = []
+    for query, docs in zip(queries, documents, strict=True):
+        truncated = truncate_query(tokenizer, query, settings.max_query_length)
+        windows, _ = tokenize_windows(tokenizer, [truncated], [docs], settings.max_seq_length, settings.stride)
+        lengths += [len(window.input_ids) for window in windows]
+    return {
+        "max_seq_length": settings.max_seq_length,
+        "stride": settings.stride,
+        "max_query_length": settings.max_query_length,
+        "windows_per_pass": len(lengths),
+        "tokens_per_pass": sum(lengths),
+        "mean_tokens_per_window": sum(lengths) / len(lengths) if lengths else float("nan"),
+        "flops_per_pass": sum(window_flops(config, n) for n in lengths),
+    }
+
+
 def measure_rss(reader_name: str, model: str, workload_path: Path, questions: int, threads: int | None) -> dict:
     """Peak RSS of one reader alone: loading, warm-up and its first `questions` questions."""
     import torch
@@ -148,7 +190,9 @@ def measure_times(
 
     if threads:
         torch.set_num_threads(threads)
+    peaks = matmul_peaks(threads=torch.get_num_threads())  # the readers' thread count, before any reader loads
     queries, documents = load_workload(workload_path)
+    work = workload_windows(model, queries, documents)
     readers = {}
     labels = {}
     load_seconds = {}
@@ -182,7 +226,11 @@ def measure_times(
         "labels": labels,
         "stats": {n: dict(getattr(r, "stats", {})) for n, r in readers.items()},
         "verify_margin": {n: getattr(r, "resolved_verify_margin", None) for n, r in readers.items()},
+        "precisions": {n: getattr(r, "resolved_precision", None) or "fp32" for n, r in readers.items()},
         "threads": torch.get_num_threads(),
+        "cpu": cpu_description(),
+        "matmul_peaks_gflops": peaks,
+        "work": work,
         "questions": len(queries),
         "passages": sum(len(d) for d in documents),
         "load_seconds": load_seconds,
@@ -199,6 +247,11 @@ def run_subprocess(arguments: list[str]) -> dict:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def peak_precision(reader_name: str, resolved_precision: str) -> str:
+    """Which matrix-product peak a reader's speed compares with: fp32 for the stock reader and ours-fp32."""
+    return "fp32" if reader_name in ("stock", "ours-fp32") else resolved_precision
 
 
 def pass_seconds(per_unit: list[list[float]]) -> float:
@@ -262,10 +315,23 @@ def main(argv: list[str] | None = None) -> int:
 
     questions = times["questions"]
     passages = times["passages"]
+    work = times["work"]
+    peaks = times["matmul_peaks_gflops"]
+    print(f"\nmachine: {times['cpu']}")
     print(
-        f"\nworkload: {questions} SQuAD 2.0 dev questions x top-{args.top_k} BM25 passages ({passages} passages), "
+        f"matmul peaks ({'x'.join(map(str, MATMUL_SHAPE))}, {times['threads']} torch threads): "
+        + ", ".join(f"{precision} {gflops:.1f} GFLOP/s" for precision, gflops in peaks.items())
+        + "".join(f"; {p} not measured" for p in ("bf16", "int8") if p not in peaks)
+    )
+    print(
+        f"workload: {questions} SQuAD 2.0 dev questions x top-{args.top_k} BM25 passages ({passages} passages), "
         f"model {model if args.model else model.name + ' (roberta-base shape, random weights)'}, "
         f"{times['threads']} torch threads, median of {args.repeats} interleaved passes"
+    )
+    print(
+        f"windows per pass: {work['windows_per_pass']} (max_seq_length {work['max_seq_length']}, stride "
+        f"{work['stride']}), mean {work['mean_tokens_per_window']:.1f} tokens per window, useful work "
+        f"{work['flops_per_pass'] / 1e9:.1f} GFLOP per pass"
     )
     table = []
     for name in readers:
@@ -274,12 +340,23 @@ def main(argv: list[str] | None = None) -> int:
             label = f"{times['labels'][name]}, answer_batch() of {args.batch_questions}"
             table.append((label, pass_seconds(times["chunk_seconds"][name]), name))
     baseline = pass_seconds(times["seconds"]["stock"]) if "stock" in readers else None
-    print(f"{'reader':68s} {'questions/s':>11s} {'passages/s':>10s} {'vs stock':>8s} {'peak RSS':>9s}")
+    print(
+        f"{'reader':68s} {'questions/s':>11s} {'passages/s':>10s} {'vs stock':>8s} {'peak RSS':>9s} "
+        f"{'GFLOP/s':>8s} {'of peak':>12s}"
+    )
     summary = []
     for label, seconds, name in table:
         ratio = baseline / seconds if baseline else float("nan")
         peak = rss[name]["peak_rss_mib"]
-        print(f"{label:68s} {questions / seconds:11.3f} {passages / seconds:10.2f} {ratio:7.2f}x {peak:6.0f} MiB")
+        gflops = work["flops_per_pass"] / seconds / 1e9
+        precision = peak_precision(name, times["precisions"][name])
+        peak_gflops = peaks.get(precision)
+        fraction = gflops / peak_gflops if peak_gflops else None
+        of_peak = f"{fraction * 100:5.1f}% {precision}" if fraction is not None else f"n/a ({precision})"
+        print(
+            f"{label:68s} {questions / seconds:11.3f} {passages / seconds:10.2f} {ratio:7.2f}x {peak:6.0f} MiB "
+            f"{gflops:8.1f} {of_peak:>12s}"
+        )
         summary.append(
             {
                 "reader": label,
@@ -288,6 +365,10 @@ def main(argv: list[str] | None = None) -> int:
                 "passages_per_s": passages / seconds,
                 "speedup_vs_stock": ratio,
                 "peak_rss_mib": peak,
+                "effective_gflops": gflops,
+                "peak_precision": precision,
+                "peak_gflops": peak_gflops,
+                "fraction_of_peak": fraction,
             }
         )
     if baseline:
@@ -307,8 +388,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"{stats['windows']} windows (margin {times['verify_margin'][name]:.4f})"
             )
     results = {"times": times, "rss": rss}
+    machine = {"cpu": times["cpu"], "threads": times["threads"], "matmul_peaks_gflops": peaks}
     if args.json:
-        args.json.write_text(json.dumps({"summary": summary, "raw": results}, indent=2), encoding="utf-8")
+        args.json.write_text(
+            json.dumps({"machine": machine, "work": work, "summary": summary, "raw": results}, indent=2),
+            encoding="utf-8",
+        )
     return 0
 
 

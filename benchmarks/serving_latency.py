@@ -9,11 +9,20 @@ repeat of each question is the figure least inflated by other work, so the p50/p
 over every timing. Prints the HTTP layer's overhead as a ratio of the in-process p50 (the goal: under 10 %), and
 checks that both ways give the same answers.
 
+Then the concurrent case, for each client count of `--clients` (default 1,4,8): the same questions, shared out
+round-robin over that many client threads, each sending its share one after another; served (each client its own
+HTTP connection to the same server, started with `EQA_MAX_CONCURRENT` set to the largest client count so that no
+client waits for a turn) and in-process (the threads calling the same `QuestionAnswerer`), the two ways alternating
+which goes first. One round per client count and way: throughput (questions over the round's wall time), p50 and p95
+latency, throughput against 1 client, and served against in-process; and a check that each question gets the same
+best answer both ways.
+
 Reproduce (one benchmark at a time on shared machines):
 
     flock /tmp/bench.lock python benchmarks/serving_latency.py
     flock /tmp/bench.lock python benchmarks/serving_latency.py --server hayhooks
     flock /tmp/bench.lock python benchmarks/serving_latency.py --model random-roberta-base --questions 12
+    flock /tmp/bench.lock python benchmarks/serving_latency.py --clients 1,2,4 --questions 16
 
 `--model` takes a Hugging Face id or directory (default: ../shared/models/minilm-squad-mini when present, else
 deepset/roberta-base-squad2), or `random-roberta-base`: roberta-base's shape with random weights, the production
@@ -29,7 +38,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +82,58 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (index - low)
 
 
+@dataclass
+class ConcurrentRound:
+    """One round of the concurrent case: every question asked once, shared out over `clients` threads."""
+
+    clients: int
+    wall_seconds: float
+    latencies: list[float]
+    answers: list[str | None]  # the best answer's text, by the question's position in the round's list
+
+    @property
+    def throughput(self) -> float:
+        """Questions answered per second of the round's wall time."""
+        return len(self.latencies) / self.wall_seconds
+
+
+#: Asks one question for one client (the client's index picks its connection); returns (seconds, best answer text).
+Ask = Callable[[str, int], tuple[float, str | None]]
+
+
+def run_clients(ask: Ask, questions: list[str], clients: int) -> ConcurrentRound:
+    """
+    Asks `questions` from `clients` threads at once: client `c` sends questions `c`, `c + clients`, ... one after
+    another. The wall time runs from the moment all clients are ready to the last answer.
+    """
+    shares = [list(range(c, len(questions), clients)) for c in range(clients)]
+    latencies: list[float | None] = [None] * len(questions)
+    answers: list[str | None] = [None] * len(questions)
+    ready = threading.Barrier(clients + 1)
+
+    def client(c: int) -> None:
+        ready.wait()
+        for position in shares[c]:
+            latencies[position], answers[position] = ask(questions[position], c)
+
+    with ThreadPoolExecutor(max_workers=clients, thread_name_prefix="client") as pool:
+        futures = [pool.submit(client, c) for c in range(clients)]
+        ready.wait()
+        started = time.perf_counter()
+        for future in futures:
+            future.result()  # a client's error stops the benchmark
+        wall = time.perf_counter() - started
+    return ConcurrentRound(clients, wall, [t for t in latencies if t is not None], answers)
+
+
+def parse_clients(text: str) -> list[int]:
+    """`"1,4,8"` -> `[1, 4, 8]` (sorted, each once; 1 is always measured, the base of the ratios); `""` -> none."""
+    counts = {int(part) for part in text.split(",") if part.strip()}
+    if any(count < 1 for count in counts):
+        raise argparse.ArgumentTypeError(f"client counts must be at least 1, got {text!r}")
+    return sorted(counts | {1}) if counts else []
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -82,7 +147,9 @@ def start_server(kind: str, env: dict[str, str], port: int, log: Path) -> subpro
         launcher = (
             "import sys; from hayhooks.cli import hayhooks_cli; sys.argv[0] = 'hayhooks'; sys.exit(hayhooks_cli())"
         )
-        command = [sys.executable, "-c", launcher, "run", "--pipelines-dir", str(ROOT / "serving"), "--port", str(port)]
+        from extractive_qa.http.server import WRAPPERS_DIR
+
+        command = [sys.executable, "-c", launcher, "run", "--pipelines-dir", str(WRAPPERS_DIR), "--port", str(port)]
     else:
         command = [sys.executable, "-m", "extractive_qa.cli", "serve", "--port", str(port)]
     with log.open("wb") as handle:
@@ -110,6 +177,12 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3, help="untimed questions each way first")
     parser.add_argument("--retriever-top-k", type=int, default=10, help="passages read per question (default 10)")
     parser.add_argument("--top-k", type=int, default=5, help="answers returned per question")
+    parser.add_argument(
+        "--clients",
+        type=parse_clients,
+        default=parse_clients("1,4,8"),
+        help="client counts of the concurrent case, comma-separated (default 1,4,8; '' skips it)",
+    )
     args = parser.parse_args()
 
     import requests
@@ -136,6 +209,8 @@ def main() -> None:
     )
     if model:
         env["EQA_MODEL"] = model
+    if args.clients:
+        env["EQA_MAX_CONCURRENT"] = str(max(args.clients))  # no concurrent client waits for a turn
     port = free_port()
     server = start_server(args.server, env, port, work / "server.log")
     url = f"http://127.0.0.1:{port}/ask/run"
@@ -146,10 +221,10 @@ def main() -> None:
         result = qa.ask(question, top_k=args.top_k, retriever_top_k=args.retriever_top_k)
         return time.perf_counter() - started, result.answers[0].text
 
-    def served(question: str) -> tuple[float, str | None]:
+    def served(question: str, http: requests.Session = session) -> tuple[float, str | None]:
         started = time.perf_counter()
         body = {"question": question, "top_k": args.top_k, "retriever_top_k": args.retriever_top_k}
-        response = session.post(url, json=body, timeout=600)
+        response = http.post(url, json=body, timeout=600)
         elapsed = time.perf_counter() - started
         response.raise_for_status()
         return elapsed, response.json()["result"]["answers"][0]["text"]
@@ -184,6 +259,18 @@ def main() -> None:
             started = time.perf_counter()
             session.get(f"http://127.0.0.1:{port}/status", timeout=10).raise_for_status()
             status.append(time.perf_counter() - started)
+
+        # the concurrent case: the same questions, shared out over several clients at once
+        round_questions = [QUESTIONS[i % len(QUESTIONS)] for i in range(args.questions)]
+        sessions = [requests.Session() for _ in range(max(args.clients, default=0))]
+        concurrent: dict[int, dict[str, ConcurrentRound]] = {}
+        for k, clients in enumerate(args.clients):
+            ways: dict[str, Ask] = {
+                "in-process": lambda question, _client: in_process(question),
+                "served": lambda question, client: served(question, sessions[client]),
+            }
+            order = ["in-process", "served"] if k % 2 == 0 else ["served", "in-process"]
+            concurrent[clients] = {way: run_clients(ways[way], round_questions, clients) for way in order}
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -218,6 +305,36 @@ def main() -> None:
     print(overhead("all timings", local, remote))
     print(f"median per-question difference (fastest repeats): {statistics.median(paired) * 1000:+.1f} ms")
     print(f"answers that differ between the two ways: {mismatches} of {args.questions * args.repeats}")
+    if not concurrent:
+        return
+    print(
+        f"\nconcurrent: {args.questions} questions per round, shared out over the clients, each client sending its "
+        f"share one after another; server EQA_MAX_CONCURRENT={max(args.clients)}; one round per client count and way"
+    )
+    print(
+        f"{'clients':>7}   {'served q/s':>10} {'p50 ms':>8} {'p95 ms':>8} {'vs 1':>6}   "
+        f"{'in-process q/s':>14} {'p50 ms':>8} {'p95 ms':>8} {'vs 1':>6}   {'served/in-process q/s':>21}"
+    )
+    base = concurrent[1]
+    concurrent_mismatches = 0
+    for clients, rounds in concurrent.items():
+        cells = []
+        for way in ("served", "in-process"):
+            measured = rounds[way]
+            cells.append(
+                f"{measured.throughput:{10 if way == 'served' else 14}.3f} "
+                f"{percentile(measured.latencies, 0.5) * 1000:8.1f} {percentile(measured.latencies, 0.95) * 1000:8.1f} "
+                f"{measured.throughput / base[way].throughput:5.2f}x"
+            )
+        ratio = rounds["served"].throughput / rounds["in-process"].throughput
+        print(f"{clients:>7}   {cells[0]}   {cells[1]}   {ratio:20.3f}x")
+        concurrent_mismatches += sum(
+            a != b for a, b in zip(rounds["served"].answers, rounds["in-process"].answers, strict=True)
+        )
+    print(
+        f"answers that differ between the two ways (concurrent): {concurrent_mismatches} of "
+        f"{args.questions * len(concurrent)}"
+    )
 
 
 if __name__ == "__main__":

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from haystack import Document, ExtractedAnswer, component, default_from_dict, default_to_dict, logging
 from haystack.utils import ComponentDevice, Secret, deserialize_secrets_inplace
 from haystack.utils.hf import deserialize_hf_model_kwargs, serialize_hf_model_kwargs
 
+from extractive_qa.components.reader.call_batcher import CallBatcher
 from extractive_qa.components.reader.runtime import PRECISIONS, QAModelRunner, resolve_precision
 from extractive_qa.components.reader.spans import Span, answer_context, best_spans, close_calls
 from extractive_qa.components.reader.windows import (
@@ -56,6 +57,26 @@ def _stronger_evidence(
     return {"null_score_diff": diff, "null_logit": null_logit, "best_span_logit": spans[0][2]}
 
 
+class _RunSettings(NamedTuple):
+    """A `run()` call's overrides: questions share a batch only when these are equal."""
+
+    top_k: int | None
+    max_seq_length: int | None
+    stride: int | None
+    max_answer_length: int | None
+    answers_per_seq: int | None
+    max_batch_size: int | None
+    no_answer: bool | None
+
+
+class _Question(NamedTuple):
+    """One `run()` call's question, waiting for a batch."""
+
+    query: str
+    documents: list[Document]
+    settings: _RunSettings
+
+
 def looks_like_local_path(model: str) -> bool:
     """True when ``model`` is meant as a directory on disk rather than a Hugging Face hub id."""
     return model.startswith((".", "/", "~")) or model.count("/") > 1 or Path(model).exists()
@@ -85,6 +106,8 @@ class ExtractiveQAReader:
       `verify_margin` logits of each other, the windows holding them are run again in fp32, so the fast path keeps
       the fp32 answers. On CPU, batches run side by side, one per core (`cpu_workers`).
       See `extractive_qa.components.reader.runtime` and `docs/fast-reader.md`.
+    - batches across requests: `run()` calls that arrive together from several threads (a server's concurrent
+      questions) share one pass through the model (`batch_requests`); each caller gets its own answers.
 
     Usage example:
     ```python
@@ -118,6 +141,9 @@ class ExtractiveQAReader:
         precision: str = "auto",
         verify_margin: float | None = None,
         cpu_workers: int | None = None,
+        batch_requests: bool = True,
+        batch_wait_ms: float = 2.0,
+        max_batch_questions: int = 16,
     ) -> None:
         """
         Creates an ExtractiveQAReader.
@@ -148,6 +174,13 @@ class ExtractiveQAReader:
             window is too small a task to share out over several cores well). `None` (default): one per torch
             thread, i.e. per core; `1`: one batch after the other, each spread over all of torch's threads. The
             answers are the same either way (scores to float rounding). Ignored on GPUs.
+        :param batch_requests: Let `run()` calls made at the same time from several threads (a server's
+            concurrent questions) share the model: the first call runs at once (after `batch_wait_ms`), the calls
+            that arrive meanwhile run together next, as one `answer_batch`. Each caller gets its own answers (the
+            same as alone, scores to float rounding). `False`: concurrent calls run the model side by side.
+        :param batch_wait_ms: How long the first question of a batch waits for others to join, in milliseconds
+            (0: never; questions that arrive while a batch runs still share the next one).
+        :param max_batch_questions: The most questions in one shared batch.
         """
         if max_query_length + stride + 4 > max_seq_length:
             raise ValueError(
@@ -168,6 +201,10 @@ class ExtractiveQAReader:
             raise ValueError(f"verify_margin must be None or at least 0, got {verify_margin}")
         if cpu_workers is not None and cpu_workers < 1:
             raise ValueError(f"cpu_workers must be None or at least 1, got {cpu_workers}")
+        if not batch_wait_ms >= 0:
+            raise ValueError(f"batch_wait_ms must be at least 0, got {batch_wait_ms}")
+        if max_batch_questions < 1:
+            raise ValueError(f"max_batch_questions must be at least 1, got {max_batch_questions}")
         self.model_name_or_path = str(model)
         self.device = device
         self.token = token
@@ -185,13 +222,18 @@ class ExtractiveQAReader:
         self.precision = precision
         self.verify_margin = verify_margin
         self.cpu_workers = cpu_workers
+        self.batch_requests = batch_requests
+        self.batch_wait_ms = batch_wait_ms
+        self.max_batch_questions = max_batch_questions
+        self._batcher: CallBatcher[_Question, list[ExtractedAnswer]] | None = None
         self.model: Any = None
         self.tokenizer: Any = None
         self._torch_device: Any = None
         self._runner: QAModelRunner | None = None
         self._verify_margin = 0.0
-        #: windows run through the model, and those of them run again in fp32 (close calls), since warm-up
-        self.stats = {"windows": 0, "rechecked_windows": 0}
+        #: since warm-up: windows run through the model, those run again in fp32 (close calls), and the batches
+        #: that `run()` calls made (several questions each when calls come concurrently, see `batch_requests`)
+        self.stats = {"windows": 0, "rechecked_windows": 0, "run_batches": 0, "run_questions": 0}
 
     def _get_telemetry_data(self) -> dict[str, Any]:
         return {"model": self.model_name_or_path}
@@ -221,6 +263,9 @@ class ExtractiveQAReader:
             precision=self.precision,
             verify_margin=self.verify_margin,
             cpu_workers=self.cpu_workers,
+            batch_requests=self.batch_requests,
+            batch_wait_ms=self.batch_wait_ms,
+            max_batch_questions=self.max_batch_questions,
         )
         serialize_hf_model_kwargs(data["init_parameters"]["model_kwargs"])
         return data
@@ -268,6 +313,10 @@ class ExtractiveQAReader:
             model.to(device), device, precision, keep_reference=keep_reference, workers=self.cpu_workers
         )
         self.model = self._runner.model
+        if self.batch_requests:
+            self._batcher = CallBatcher(
+                self._answer_questions, max_wait=self.batch_wait_ms / 1000, max_jobs=self.max_batch_questions
+            )
         self._verify_margin = 0.0
         if self._runner.can_verify:
             if self.verify_margin is None:
@@ -474,15 +523,28 @@ class ExtractiveQAReader:
         :returns: A dictionary with `answers`: the answers in descending score order, then the no-answer entry
             (`data=None`) whose `meta` holds `null_score_diff`, `null_logit` and `best_span_logit`.
         """
-        answers = self.answer_batch(
-            [query],
-            [documents],
-            top_k=top_k,
-            max_seq_length=max_seq_length,
-            stride=stride,
-            max_answer_length=max_answer_length,
-            answers_per_seq=answers_per_seq,
-            max_batch_size=max_batch_size,
-            no_answer=no_answer,
+        settings = _RunSettings(
+            top_k, max_seq_length, stride, max_answer_length, answers_per_seq, max_batch_size, no_answer
         )
-        return {"answers": answers[0]}
+        if self.model is None:
+            self.warm_up()
+        if self._batcher is None:
+            return {"answers": self._answer_questions([_Question(query, documents, settings)])[0]}
+        return {"answers": self._batcher.call(_Question(query, documents, settings), group=settings)}
+
+    def _answer_questions(self, questions: list[_Question]) -> list[list[ExtractedAnswer]]:
+        """Answers questions that share their run-time settings in one `answer_batch`."""
+        settings = questions[0].settings
+        self.stats["run_batches"] += 1
+        self.stats["run_questions"] += len(questions)
+        return self.answer_batch(
+            [q.query for q in questions],
+            [q.documents for q in questions],
+            top_k=settings.top_k,
+            max_seq_length=settings.max_seq_length,
+            stride=settings.stride,
+            max_answer_length=settings.max_answer_length,
+            answers_per_seq=settings.answers_per_seq,
+            max_batch_size=settings.max_batch_size,
+            no_answer=settings.no_answer,
+        )

@@ -12,7 +12,7 @@ configure the server the same way:
 | max_body_bytes | `EQA_MAX_BODY_BYTES` | 5 MiB |
 | max_upload_bytes | `EQA_MAX_UPLOAD_BYTES` | 20 MiB: the largest body of a file upload (`POST /upload`) |
 | max_documents | `EQA_MAX_DOCUMENTS` | 100 texts per indexing request |
-| max_concurrent | `EQA_MAX_CONCURRENT` | 1 request doing model or indexing work at a time |
+| max_concurrent | `EQA_MAX_CONCURRENT` | 8 requests doing model or indexing work at once (questions share batches) |
 | max_queue | `EQA_MAX_QUEUE` | 32 requests waiting for their turn; more are answered 503 |
 | queue_timeout | `EQA_QUEUE_TIMEOUT` | 60 seconds of waiting, then 503 |
 | cors_origins | `EQA_CORS_ORIGINS` | none (CORS off); a comma-separated list of origins |
@@ -62,7 +62,7 @@ class ServeConfig:
     max_body_bytes: int = 5 * 1024 * 1024
     max_upload_bytes: int = 20 * 1024 * 1024
     max_documents: int = 100
-    max_concurrent: int = 1
+    max_concurrent: int = 8
     max_queue: int = 32
     queue_timeout: float = 60.0
     cors_origins: tuple[str, ...] = ()

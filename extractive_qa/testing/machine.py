@@ -1,23 +1,36 @@
 """
 What machine a benchmark ran on: the CPU model, its core count and the instruction-set flags that decide the reader's
-speed (bfloat16 and int8 dot products), printed beside every figure.
+speed (bfloat16 and int8 dot products), printed beside every figure; and what its matrix products reach
+(`matmul_peaks`), the ceiling a reader's effective GFLOP/s is compared with.
 
 Usage example:
 ```python
-from extractive_qa.testing.machine import cpu_description
+from extractive_qa.testing.machine import cpu_description, matmul_peaks
 
 print(cpu_description())  # "Intel(R) Xeon(R) Processor, 2 cores, flags: avx512_bf16 avx512_vnni"
+print(matmul_peaks(threads=2))  # {"fp32": 170.0, "bf16": 660.0, "int8": 800.0}  (GFLOP/s)
 ```
 """
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
 import platform
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 #: The CPU flags that matter to the reader: native bfloat16 (AVX-512 BF16, AMX) and int8 (VNNI, AMX) arithmetic.
 SPEED_FLAGS = ("avx512_bf16", "amx_bf16", "amx_int8", "avx512_vnni", "avx_vnni")
+
+#: The flags that give native bfloat16 matrix arithmetic; without them `matmul_peaks` measures no bf16 figure.
+BF16_FLAGS = ("avx512_bf16", "amx_bf16")
+
+#: (m, k, n) of the matrix product `matmul_peaks` times: 2048 tokens through a roberta-base feed-forward layer
+#: (768 -> 3072), the shape that dominates the reader's work.
+MATMUL_SHAPE = (2048, 768, 3072)
 
 
 def _cpuinfo() -> dict[str, str]:
@@ -48,3 +61,65 @@ def cpu_description() -> str:
     return (
         f"{cpu_model()}, {os.cpu_count()} cores, flags: {' '.join(cpu_flags()) or 'none of ' + ', '.join(SPEED_FLAGS)}"
     )
+
+
+def _best_gflops(product: Callable[[], object], flops: int, warmup: int, loops: int, min_loop_seconds: float) -> float:
+    """The best rate over `loops` timed loops of `product()`, each loop at least about `min_loop_seconds` long."""
+    started = time.perf_counter()
+    for _ in range(warmup):
+        product()
+    per_call = (time.perf_counter() - started) / max(1, warmup)
+    calls = max(1, math.ceil(min_loop_seconds / max(per_call, 1e-9)))
+    best = math.inf
+    for _ in range(loops):
+        started = time.perf_counter()
+        for _ in range(calls):
+            product()
+        best = min(best, (time.perf_counter() - started) / calls)
+    return flops / best / 1e9
+
+
+def matmul_peaks(
+    threads: int | None = None, *, warmup: int = 3, loops: int = 5, min_loop_seconds: float = 0.1
+) -> dict[str, float]:
+    """
+    Measures the GFLOP/s of a plain matrix product of `MATMUL_SHAPE` ((2048 x 768) @ (768 x 3072)) on this CPU.
+
+    `"fp32"` is always measured; `"bf16"` only where the CPU has native bfloat16 arithmetic (`BF16_FLAGS`);
+    `"int8"` (int8 x int8 -> int32, `torch._int_mm`) where this torch build runs it. A missing key means the
+    precision was not measured. Each figure is the best of `loops` timed loops after `warmup` untimed calls, counting
+    2 FLOPs per multiply-add (int8 "FLOPs" are integer operations, comparable with the others).
+
+    :param threads: Torch threads during the measurement (`torch.set_num_threads`); `None`: torch's current setting.
+        The previous setting is restored afterwards.
+    :param warmup: Untimed calls before timing, per precision.
+    :param loops: Timed loops per precision; the fastest counts.
+    :param min_loop_seconds: Each timed loop repeats the product until it lasts about this long.
+    :returns: GFLOP/s by precision: `"fp32"`, and `"bf16"`, `"int8"` where measured.
+    """
+    import torch
+
+    previous = torch.get_num_threads()
+    if threads is not None:
+        if threads < 1:
+            raise ValueError(f"threads must be at least 1, got {threads}")
+        torch.set_num_threads(threads)
+    try:
+        m, k, n = MATMUL_SHAPE
+        flops = 2 * m * k * n
+        generator = torch.Generator().manual_seed(0)
+        a = torch.randn(m, k, generator=generator)
+        b = torch.randn(k, n, generator=generator)
+        with torch.inference_mode():
+            peaks = {"fp32": _best_gflops(lambda: torch.mm(a, b), flops, warmup, loops, min_loop_seconds)}
+            if any(flag in cpu_flags() for flag in BF16_FLAGS):
+                a16, b16 = a.bfloat16(), b.bfloat16()
+                peaks["bf16"] = _best_gflops(lambda: torch.mm(a16, b16), flops, warmup, loops, min_loop_seconds)
+            a8 = torch.randint(-128, 128, (m, k), dtype=torch.int8, generator=generator)
+            b8 = torch.randint(-128, 128, (k, n), dtype=torch.int8, generator=generator)
+            # no key where this torch build (or this CPU) has no int8 matrix product
+            with contextlib.suppress(AttributeError, NotImplementedError, RuntimeError):
+                peaks["int8"] = _best_gflops(lambda: torch._int_mm(a8, b8), flops, warmup, loops, min_loop_seconds)
+        return peaks
+    finally:
+        torch.set_num_threads(previous)

@@ -256,7 +256,11 @@ def test_nothing_of_a_bad_request_reaches_the_log_as_a_traceback(server: Server)
 
 
 def test_load_of_concurrent_clients(server: Server) -> None:
-    """50 questions from 8 concurrent clients: every one answered, and answered right."""
+    """
+    50 questions from 8 concurrent clients: every one answered, and answered right. The server lets 8 questions in
+    at once (`EQA_MAX_CONCURRENT`'s default) and its reader batches them across requests, so this is also the check
+    that a shared batch gives every caller its own question's answers.
+    """
     questions = [KNOWN_QUESTIONS[i % len(KNOWN_QUESTIONS)] for i in range(50)]
 
     def one(item: tuple[str, list[str], str]) -> tuple[int, dict[str, Any], float]:
@@ -270,6 +274,7 @@ def test_load_of_concurrent_clients(server: Server) -> None:
         results = list(pool.map(one, questions))
     assert [status for status, _, _ in results] == [200] * 50
     for (question, golds, source), (_, body, _) in zip(questions, results, strict=True):
+        assert body["result"]["question"] == question
         best = body["result"]["answers"][0]
         assert normalize_answer(best["text"]) in {normalize_answer(g) for g in golds}, (question, best["text"])
         assert best["source"] == source

@@ -34,6 +34,12 @@ def test_yaml_round_trip_keeps_every_setting() -> None:
         context_window=40,
         no_answer=False,
         model_kwargs={"torch_dtype": "torch.float32"},
+        precision="fp32",
+        verify_margin=0.5,
+        cpu_workers=1,
+        batch_requests=False,
+        batch_wait_ms=7.5,
+        max_batch_questions=3,
     )
     pipeline = Pipeline()
     pipeline.add_component("reader", reader)
@@ -42,11 +48,18 @@ def test_yaml_round_trip_keeps_every_setting() -> None:
     again = loaded.get_component("reader")
     assert again.to_dict() == reader.to_dict()
     assert again.max_answer_length == 12 and again.no_answer is False and again.context_window == 40
+    assert again.batch_requests is False and again.batch_wait_ms == 7.5 and again.max_batch_questions == 3
 
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"top_k": 0}, {"max_answer_length": 0}, {"max_seq_length": 128, "stride": 64, "max_query_length": 64}],
+    [
+        {"top_k": 0},
+        {"max_answer_length": 0},
+        {"max_seq_length": 128, "stride": 64, "max_query_length": 64},
+        {"batch_wait_ms": -1.0},
+        {"max_batch_questions": 0},
+    ],
 )
 def test_invalid_settings_are_rejected(kwargs: dict) -> None:
     with pytest.raises(ValueError):
@@ -142,3 +155,33 @@ def test_roberta_offsets_map_back_to_the_exact_text(tiny_roberta: Path) -> None:
         assert answer.context[answer.context_offset.start : answer.context_offset.end] == answer.data
         windows.add(start // 100)
     assert len(windows) > 3  # answers come from all over the long text, not only the first window
+
+
+def test_concurrent_runs_share_batches_and_each_caller_gets_its_own_answers(shared_model: Path, heldout: dict) -> None:
+    """Eight threads ask at once: fewer model batches than questions, and every thread its own question's answers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    items = [
+        (qa["question"], paragraph["context"])
+        for article in heldout["data"]
+        for paragraph in article["paragraphs"][:2]
+        for qa in paragraph["qas"][:2]
+    ][:24]
+    alone = ExtractiveQAReader(model=str(shared_model), batch_requests=False)
+    alone.warm_up()
+    expected = [alone.run(query=q, documents=[Document(content=c)])["answers"] for q, c in items]
+
+    shared = ExtractiveQAReader(model=str(shared_model), batch_wait_ms=100.0, max_batch_questions=8)
+    shared.warm_up()
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda item: shared.run(query=item[0], documents=[Document(content=item[1])]), items))
+    assert shared.stats["run_questions"] == len(items)
+    assert shared.stats["run_batches"] < len(items) / 2, shared.stats  # they did share
+    for (question, _), want, result in zip(items, expected, got, strict=True):
+        answers = result["answers"]
+        assert {a.query for a in answers} == {question}  # its own question, not a neighbour's
+        assert answers[0].data == want[0].data, question
+        # scores to float rounding (see test_batch_answers_match_single_answers for the 2e-3)
+        assert answers[0].score == pytest.approx(want[0].score, abs=2e-3), question
+        assert answers[-1].data is None
+        assert answers[-1].meta["null_score_diff"] == pytest.approx(want[-1].meta["null_score_diff"], abs=0.05)
