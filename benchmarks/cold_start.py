@@ -1,6 +1,7 @@
 """
 What a user waits for when a command starts cold: `extractive-qa --help`, `count` and one `ask`, and where a cold
-`ask` spends its time (imports, store open, model load, the answer itself).
+`ask` spends its time (imports, store open, importing the model's code from transformers, loading the model with
+the reader's warm-up, i.e. its bf16 copy and noise probe, and the answer itself).
 
 Each figure comes from a fresh Python process (the best of `--repeats`), with the bundled data/ indexed into a fresh
 store first. `--code-root` runs the same measurements on another checkout of the project (e.g. a `git worktree` of
@@ -36,13 +37,19 @@ imported = time.perf_counter()
 qa = QuestionAnswerer(Settings(model=sys.argv[1], store_path=sys.argv[2]))
 qa.document_store
 opened = time.perf_counter()
+import importlib
+from transformers import AutoConfig
+model_type = AutoConfig.from_pretrained(sys.argv[1]).model_type  # the model's code: transformers imports it on load
+importlib.import_module(f"transformers.models.{model_type}.modeling_{model_type}")
+model_code = time.perf_counter()
 qa.query_pipeline
 loaded = time.perf_counter()
 result = qa.ask(sys.argv[3])
 answered = time.perf_counter()
 import resource
 print(json.dumps({
-    "imports": imported - started, "store_open": opened - imported, "model_load": loaded - opened,
+    "imports": imported - started, "store_open": opened - imported, "model_code_import": model_code - opened,
+    "model_load_and_warm_up": loaded - model_code,
     "answer": answered - loaded, "total": answered - started,
     "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "best": result.answers[0].text,
 }))

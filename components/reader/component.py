@@ -107,7 +107,8 @@ class ExtractiveQAReader:
       the fp32 answers. On CPU, batches run side by side, one per core (`cpu_workers`).
       See `extractive_qa.components.reader.runtime` and `docs/fast-reader.md`.
     - batches across requests: `run()` calls that arrive together from several threads (a server's concurrent
-      questions) share one pass through the model (`batch_requests`); each caller gets its own answers.
+      questions) share one pass through the model (`batch_requests`, by default on GPUs); each caller gets its
+      own answers.
 
     Usage example:
     ```python
@@ -141,7 +142,7 @@ class ExtractiveQAReader:
         precision: str = "auto",
         verify_margin: float | None = None,
         cpu_workers: int | None = None,
-        batch_requests: bool = True,
+        batch_requests: bool | None = None,
         batch_wait_ms: float = 2.0,
         max_batch_questions: int = 16,
     ) -> None:
@@ -177,7 +178,10 @@ class ExtractiveQAReader:
         :param batch_requests: Let `run()` calls made at the same time from several threads (a server's
             concurrent questions) share the model: the first call runs at once (after `batch_wait_ms`), the calls
             that arrive meanwhile run together next, as one `answer_batch`. Each caller gets its own answers (the
-            same as alone, scores to float rounding). `False`: concurrent calls run the model side by side.
+            same as alone, scores to float rounding). `False`: concurrent calls run the model side by side. `None`
+            (default): on where the model runs on a GPU, whose batched kernels are far faster than one question
+            at a time; off on CPU, where one question already keeps every core busy and concurrent calls running
+            side by side were measured faster than shared batches (see `docs/fast-reader.md`).
         :param batch_wait_ms: How long the first question of a batch waits for others to join, in milliseconds
             (0: never; questions that arrive while a batch runs still share the next one).
         :param max_batch_questions: The most questions in one shared batch.
@@ -313,7 +317,8 @@ class ExtractiveQAReader:
             model.to(device), device, precision, keep_reference=keep_reference, workers=self.cpu_workers
         )
         self.model = self._runner.model
-        if self.batch_requests:
+        batching = self.batch_requests if self.batch_requests is not None else device.type != "cpu"
+        if batching:
             self._batcher = CallBatcher(
                 self._answer_questions, max_wait=self.batch_wait_ms / 1000, max_jobs=self.max_batch_questions
             )
@@ -344,6 +349,11 @@ class ExtractiveQAReader:
     def resolved_cpu_workers(self) -> int | None:
         """How many batches run at once after `warm_up` (1 on GPUs), or `None` before."""
         return self._runner.workers if self._runner is not None else None
+
+    @property
+    def resolved_batch_requests(self) -> bool | None:
+        """Whether concurrent `run()` calls share batches after `warm_up` (see `batch_requests`); `None` before."""
+        return None if self._runner is None else self._batcher is not None
 
     @property
     def resolved_precision(self) -> str | None:

@@ -12,7 +12,7 @@ configure the server the same way:
 | max_body_bytes | `EQA_MAX_BODY_BYTES` | 5 MiB |
 | max_upload_bytes | `EQA_MAX_UPLOAD_BYTES` | 20 MiB: the largest body of a file upload (`POST /upload`) |
 | max_documents | `EQA_MAX_DOCUMENTS` | 100 texts per indexing request |
-| max_concurrent | `EQA_MAX_CONCURRENT` | 8 requests doing model or indexing work at once (questions share batches) |
+| max_concurrent | `EQA_MAX_CONCURRENT` | 8 requests doing model or indexing work at once (indexing alone) |
 | max_queue | `EQA_MAX_QUEUE` | 32 requests waiting for their turn; more are answered 503 |
 | queue_timeout | `EQA_QUEUE_TIMEOUT` | 60 seconds of waiting, then 503 |
 | cors_origins | `EQA_CORS_ORIGINS` | none (CORS off); a comma-separated list of origins |

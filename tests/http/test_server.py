@@ -257,9 +257,8 @@ def test_nothing_of_a_bad_request_reaches_the_log_as_a_traceback(server: Server)
 
 def test_load_of_concurrent_clients(server: Server) -> None:
     """
-    50 questions from 8 concurrent clients: every one answered, and answered right. The server lets 8 questions in
-    at once (`EQA_MAX_CONCURRENT`'s default) and its reader batches them across requests, so this is also the check
-    that a shared batch gives every caller its own question's answers.
+    50 questions from 8 concurrent clients: every one answered, and answered right, with its own question. The
+    server lets 8 questions in at once (`EQA_MAX_CONCURRENT`'s default), so they run the model side by side.
     """
     questions = [KNOWN_QUESTIONS[i % len(KNOWN_QUESTIONS)] for i in range(50)]
 

@@ -72,6 +72,15 @@ def test_missing_model_directory_is_a_clear_error(tmp_path: Path) -> None:
         reader.warm_up()
 
 
+def test_requests_share_batches_by_default_on_gpus_only(shared_model: Path) -> None:
+    reader = ExtractiveQAReader(model=str(shared_model), device=ComponentDevice.from_str("cpu"))
+    assert reader.batch_requests is None and reader.resolved_batch_requests is None
+    reader.warm_up()
+    assert reader.resolved_batch_requests is False  # on CPU, concurrent calls run side by side (measured faster)
+    sequential = [reader.run(query="What is SoCal short for?", documents=[Document(content=SOCAL)])]
+    assert reader.stats["run_batches"] == 1 and sequential[0]["answers"][0].data
+
+
 @pytest.fixture(scope="module")
 def small_reader(shared_model: Path) -> ExtractiveQAReader:
     reader = ExtractiveQAReader(model=str(shared_model))
@@ -171,8 +180,12 @@ def test_concurrent_runs_share_batches_and_each_caller_gets_its_own_answers(shar
     alone.warm_up()
     expected = [alone.run(query=q, documents=[Document(content=c)])["answers"] for q, c in items]
 
-    shared = ExtractiveQAReader(model=str(shared_model), batch_wait_ms=100.0, max_batch_questions=8)
+    shared = ExtractiveQAReader(
+        model=str(shared_model), batch_requests=True, batch_wait_ms=100.0, max_batch_questions=8
+    )
     shared.warm_up()
+    assert shared.resolved_batch_requests is True
+    assert alone.resolved_batch_requests is False
     with ThreadPoolExecutor(8) as pool:
         got = list(pool.map(lambda item: shared.run(query=item[0], documents=[Document(content=item[1])]), items))
     assert shared.stats["run_questions"] == len(items)
