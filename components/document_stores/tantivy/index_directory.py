@@ -10,6 +10,13 @@ from extractive_qa.components.document_stores.tantivy.schema import build_schema
 
 # Files tantivy itself may leave in a directory before (or without) any commit.
 _TANTIVY_HOUSEKEEPING_FILES = frozenset({".tantivy-writer.lock", ".tantivy-meta.lock", ".managed.json"})
+# tantivy writes meta.json atomically: into a temporary file (".tmpXXXXXX") that it then renames. While another
+# process creates the index, such a file can be the only one there.
+_TANTIVY_TEMPORARY_PREFIX = ".tmp"
+
+
+def _is_tantivy_file(name: str) -> bool:
+    return name in _TANTIVY_HOUSEKEEPING_FILES or name.startswith(_TANTIVY_TEMPORARY_PREFIX)
 
 
 def open_index(index_path: str) -> tantivy.Index:
@@ -35,7 +42,7 @@ def open_index(index_path: str) -> tantivy.Index:
         raise DocumentStoreError(f"The index directory '{path}' is not readable and writable by this process.")
 
     if not _holds_index(path):
-        foreign = sorted(name for name in os.listdir(path) if name not in _TANTIVY_HOUSEKEEPING_FILES)
+        foreign = sorted(name for name in os.listdir(path) if not _is_tantivy_file(name))
         if foreign and not _holds_index(path):  # checked again: another process may have just created the index
             listed = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
             raise DocumentStoreError(
