@@ -58,7 +58,7 @@ def _stronger_evidence(
 
 
 class _RunSettings(NamedTuple):
-    """A `run()` call's overrides: questions share a batch only when these are equal."""
+    """A `run()` call's overrides, named as `answer_batch` takes them: questions share a batch only when equal."""
 
     top_k: int | None
     max_seq_length: int | None
@@ -544,17 +544,8 @@ class ExtractiveQAReader:
 
     def _answer_questions(self, questions: list[_Question]) -> list[list[ExtractedAnswer]]:
         """Answers questions that share their run-time settings in one `answer_batch`."""
-        settings = questions[0].settings
         self.stats["run_batches"] += 1
         self.stats["run_questions"] += len(questions)
         return self.answer_batch(
-            [q.query for q in questions],
-            [q.documents for q in questions],
-            top_k=settings.top_k,
-            max_seq_length=settings.max_seq_length,
-            stride=settings.stride,
-            max_answer_length=settings.max_answer_length,
-            answers_per_seq=settings.answers_per_seq,
-            max_batch_size=settings.max_batch_size,
-            no_answer=settings.no_answer,
+            [q.query for q in questions], [q.documents for q in questions], **questions[0].settings._asdict()
         )

@@ -25,9 +25,6 @@ from pathlib import Path
 #: The CPU flags that matter to the reader: native bfloat16 (AVX-512 BF16, AMX) and int8 (VNNI, AMX) arithmetic.
 SPEED_FLAGS = ("avx512_bf16", "amx_bf16", "amx_int8", "avx512_vnni", "avx_vnni")
 
-#: The flags that give native bfloat16 matrix arithmetic; without them `matmul_peaks` measures no bf16 figure.
-BF16_FLAGS = ("avx512_bf16", "amx_bf16")
-
 #: (m, k, n) of the matrix product `matmul_peaks` times: 2048 tokens through a roberta-base feed-forward layer
 #: (768 -> 3072), the shape that dominates the reader's work.
 MATMUL_SHAPE = (2048, 768, 3072)
@@ -85,7 +82,8 @@ def matmul_peaks(
     """
     Measures the GFLOP/s of a plain matrix product of `MATMUL_SHAPE` ((2048 x 768) @ (768 x 3072)) on this CPU.
 
-    `"fp32"` is always measured; `"bf16"` only where the CPU has native bfloat16 arithmetic (`BF16_FLAGS`);
+    `"fp32"` is always measured; `"bf16"` only where the CPU has native bfloat16 arithmetic (the reader's own test,
+    `cpu_has_native_bf16`, which decides what `precision: auto` runs in);
     `"int8"` (int8 x int8 -> int32, `torch._int_mm`) where this torch build runs it. A missing key means the
     precision was not measured. Each figure is the best of `loops` timed loops after `warmup` untimed calls, counting
     2 FLOPs per multiply-add (int8 "FLOPs" are integer operations, comparable with the others).
@@ -98,6 +96,8 @@ def matmul_peaks(
     :returns: GFLOP/s by precision: `"fp32"`, and `"bf16"`, `"int8"` where measured.
     """
     import torch
+
+    from extractive_qa.components.reader.runtime import cpu_has_native_bf16
 
     previous = torch.get_num_threads()
     if threads is not None:
@@ -112,7 +112,7 @@ def matmul_peaks(
         b = torch.randn(k, n, generator=generator)
         with torch.inference_mode():
             peaks = {"fp32": _best_gflops(lambda: torch.mm(a, b), flops, warmup, loops, min_loop_seconds)}
-            if any(flag in cpu_flags() for flag in BF16_FLAGS):
+            if cpu_has_native_bf16():
                 a16, b16 = a.bfloat16(), b.bfloat16()
                 peaks["bf16"] = _best_gflops(lambda: torch.mm(a16, b16), flops, warmup, loops, min_loop_seconds)
             a8 = torch.randint(-128, 128, (m, k), dtype=torch.int8, generator=generator)
