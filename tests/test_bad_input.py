@@ -154,3 +154,26 @@ def test_cli_rejects_a_damaged_store_file(tmp_path: Path) -> None:
     result = run_cli("count", "--store", "memory", "--store-path", str(store))
     assert_one_line_error(result, 4, "cannot be read")
     assert store.read_text() == "{not json"  # left as it was for the user to inspect
+
+
+def test_cli_names_the_yaml_and_the_setting_a_component_refuses(tmp_path: Path) -> None:
+    """A reader setting out of range in a user's query YAML: one line naming the file, the component and the reason."""
+    pipelines = tmp_path / "pipelines"
+    pipelines.mkdir()
+    for yaml_file in (ROOT / "pipelines").glob("*.yml"):
+        (pipelines / yaml_file.name).write_text(yaml_file.read_text(encoding="utf-8"), encoding="utf-8")
+    query = pipelines / "query.yml"
+    text = query.read_text(encoding="utf-8")
+    assert "      precision: auto\n" in text
+    broken = text.replace("      precision: auto\n", "      precision: auto\n      batch_wait_ms: -1\n", 1)
+    query.write_text(broken, encoding="utf-8")
+    result = run_cli(
+        "ask",
+        "Who?",
+        "--model",
+        "/unused",
+        env={"EQA_PIPELINES_DIR": str(pipelines), "EQA_STORE_PATH": str(tmp_path / "index")},
+    )
+    assert_one_line_error(result, 2, f"{query} does not load: Couldn't deserialize component 'reader'")
+    assert "batch_wait_ms must be at least 0, got -1" in result.stderr
+    assert query.read_text(encoding="utf-8") == broken  # the user's file is left as it was

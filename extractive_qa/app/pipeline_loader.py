@@ -16,21 +16,34 @@ from __future__ import annotations
 from typing import Any
 
 from haystack import Document, ExtractedAnswer, Pipeline
+from haystack.core.errors import DeserializationError
 
-from extractive_qa.app.pipeline_files import PipelineKind, load_pipeline_data
-from extractive_qa.errors import ModelNotFound, QAError
+from extractive_qa.app.pipeline_files import PipelineKind, load_pipeline_data, pipeline_path
+from extractive_qa.errors import InvalidSettings, ModelNotFound, QAError
 from extractive_qa.settings import Settings
 
 
-def build_pipeline(data: dict[str, Any]) -> Pipeline:
-    """Builds a Haystack pipeline from a dictionary read from YAML (hayhooks sections are ignored)."""
+def build_pipeline(data: dict[str, Any], source: str = "the pipeline YAML") -> Pipeline:
+    """
+    Builds a Haystack pipeline from a dictionary read from YAML (hayhooks sections are ignored).
+
+    :param source: What the dictionary was read from, for the error message.
+    :raises InvalidSettings: When a component refuses its settings, in one line naming `source`, the component and
+        its own reason (Haystack's message would print the component's whole definition).
+    """
     body = {k: v for k, v in data.items() if k not in ("inputs", "outputs")}
-    return Pipeline.from_dict(body)
+    try:
+        return Pipeline.from_dict(body)
+    except DeserializationError as error:
+        # Haystack's message: "Couldn't deserialize component 'reader' of class 'X' with the following data: {...}"
+        which = (str(error).strip().splitlines() or [type(error).__name__])[0].split(" with the following data")[0]
+        reason = f"{which}: {error.__cause__}" if error.__cause__ is not None else which
+        raise InvalidSettings(f"{source} does not load: {reason}") from error
 
 
 def load_pipeline(settings: Settings, kind: PipelineKind) -> Pipeline:
     """Loads the configured store's pipeline of the given kind with the settings applied."""
-    return build_pipeline(load_pipeline_data(settings, kind))
+    return build_pipeline(load_pipeline_data(settings, kind), source=str(pipeline_path(settings, kind)))
 
 
 def warm_up(pipeline: Pipeline) -> Pipeline:
