@@ -33,9 +33,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -134,40 +132,6 @@ def parse_clients(text: str) -> list[int]:
     return sorted(counts | {1}) if counts else []
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(kind: str, env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-    import requests
-
-    if kind == "hayhooks":
-        launcher = (
-            "import sys; from hayhooks.cli import hayhooks_cli; sys.argv[0] = 'hayhooks'; sys.exit(hayhooks_cli())"
-        )
-        from extractive_qa.http.server import WRAPPERS_DIR
-
-        command = [sys.executable, "-c", launcher, "run", "--pipelines-dir", str(WRAPPERS_DIR), "--port", str(port)]
-    else:
-        command = [sys.executable, "-m", "extractive_qa.cli", "serve", "--port", str(port)]
-    with log.open("wb") as handle:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"the server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            if "ask" in requests.get(f"http://127.0.0.1:{port}/status", timeout=2).json().get("pipelines", []):
-                return process
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    process.kill()
-    sys.exit("the server did not start in 600 s")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=None, help="model id or directory, or random-roberta-base")
@@ -188,6 +152,14 @@ def main() -> None:
     import requests
 
     from extractive_qa import QuestionAnswerer, Settings
+    from extractive_qa.testing.processes import (
+        HAYHOOKS_ENVIRONMENT,
+        free_port,
+        hayhooks_command,
+        process_environment,
+        serve_command,
+        start_server,
+    )
     from extractive_qa.testing.random_model import build_random_roberta
 
     work = Path(tempfile.mkdtemp(prefix="serving-latency-"))
@@ -200,19 +172,22 @@ def main() -> None:
     report = qa.index([ROOT / "data"])
     _ = qa.query_pipeline  # the model, loaded before timing
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("EQA_", "HAYHOOKS_"))}
-    env.update(
-        PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
+    env = process_environment(
         EQA_STORE_PATH=str(store),
         HF_HUB_OFFLINE=os.environ.get("HF_HUB_OFFLINE", "1" if model and Path(model).exists() else "0"),
         XDG_CACHE_HOME=str(work / "cache"),
+        **HAYHOOKS_ENVIRONMENT,
     )
     if model:
         env["EQA_MODEL"] = model
     if args.clients:
         env["EQA_MAX_CONCURRENT"] = str(max(args.clients))  # no concurrent client waits for a turn
     port = free_port()
-    server = start_server(args.server, env, port, work / "server.log")
+    command = hayhooks_command(port) if args.server == "hayhooks" else serve_command(port)
+    try:
+        server = start_server(command, env, work / "server.log", port, timeout=600, pipelines=["ask"])
+    except RuntimeError as error:
+        sys.exit(f"the server did not start: {error}")
     url = f"http://127.0.0.1:{port}/ask/run"
     session = requests.Session()
 
@@ -272,8 +247,7 @@ def main() -> None:
             order = ["in-process", "served"] if k % 2 == 0 else ["served", "in-process"]
             concurrent[clients] = {way: run_clients(ways[way], round_questions, clients) for way in order}
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.stop()
 
     def line(name: str, values: list[float]) -> str:
         return (

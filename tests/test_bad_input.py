@@ -3,37 +3,15 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from extractive_qa import InvalidQuestion, ModelNotFound, NothingIndexed, QuestionAnswerer, Settings
+from extractive_qa.testing.processes import assert_one_line_error, run_cli
 from tests.conftest import DATA_DIR, ROOT
 
 OXYGEN = DATA_DIR / "Oxygen.txt"
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
-    """Runs `extractive-qa` as a user would, in a separate process."""
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "extractive_qa.cli", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=timeout,
-        cwd=ROOT,
-    )
-
-
-def assert_one_line_error(result: subprocess.CompletedProcess, code: int, message: str) -> None:
-    assert result.returncode == code, result.stderr
-    assert "Traceback" not in result.stderr + result.stdout
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("error: ") and message in lines[0], lines[0]
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from extractive_qa import QuestionAnswerer
+from extractive_qa.testing.processes import run_cli
 from tests.conftest import DATA_DIR, HELDOUT, needs_heldout, needs_shared_model
-from tests.test_bad_input import run_cli
 
 pytestmark = [pytest.mark.model, needs_shared_model, needs_heldout]
 

@@ -10,16 +10,12 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from tests.conftest import ROOT
 
 URL_VARIABLE = "EQA_TEST_ELASTICSEARCH_URL"
 # Read at import: the autouse fixture of tests/conftest.py removes EQA_* variables from every test's environment.
@@ -76,26 +72,6 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}"
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    """Runs `extractive-qa ARGS...` in a new process, as a user does."""
-    return subprocess.run(
-        [sys.executable, "-m", "extractive_qa.cli", *args],
-        cwd=ROOT,
-        env=cli_environment(env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
-def cli_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("EQA_") or k == "EQA_SHARED_DIR"}
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    env["HF_HUB_OFFLINE"] = "1"
-    env.update(extra or {})
-    return env
 
 
 def copy_collection(source: Path, target: Path, copies: int = 1) -> list[Path]:

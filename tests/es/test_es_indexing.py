@@ -17,8 +17,9 @@ from extractive_qa import QuestionAnswerer, Settings
 from extractive_qa.cli import main
 from extractive_qa.errors import StoreWriteFailed
 from extractive_qa.indexing.indexer import index_files
+from extractive_qa.testing.processes import process_environment, run_cli
 from tests.conftest import DATA_DIR, ROOT
-from tests.es.conftest import cli_environment, copy_collection, run_cli
+from tests.es.conftest import copy_collection
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -133,7 +134,12 @@ def test_run_killed_halfway_then_run_again_ends_with_exactly_the_right_count(
         "--no-progress",
     ]
     process = subprocess.Popen(
-        command, cwd=ROOT, env=cli_environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        command,
+        cwd=ROOT,
+        env=process_environment(inherit_settings=True),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 120

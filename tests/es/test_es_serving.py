@@ -10,7 +10,8 @@ import pytest
 import requests
 
 from extractive_qa import QuestionAnswerer, Settings
-from tests.http.servers import free_port, serve_command, server_env, start
+from extractive_qa.testing.processes import free_port, serve_command, start_server
+from tests.http.servers import server_env
 
 pytestmark = [pytest.mark.elasticsearch]
 
@@ -50,7 +51,7 @@ def test_the_exposed_server_indexes_and_answers_with_elasticsearch(
         EQA_EXPOSED="1",
         EQA_API_KEY=key,
     )
-    server = start(serve_command(port), env, tmp_path / "server.log", port)
+    server = start_server(serve_command(port), env, tmp_path / "server.log", port)
     headers = {"Authorization": f"Bearer {key}"}
 
     def post(path: str, body: dict[str, Any]) -> requests.Response:

@@ -8,7 +8,7 @@ from pathlib import Path
 from extractive_qa.evaluation.squad_metric import load_squad, parse_squad
 from extractive_qa.feedback.squad_export import squad_from_feedback
 from extractive_qa.feedback.store import Feedback, FeedbackStore
-from tests.test_bad_input import run_cli
+from extractive_qa.testing.processes import run_cli
 
 BERLIN = "My name is Wolfgang and I live in Berlin. I work as a carpenter in Potsdam."
 WEATHER = "It rained all week in Hamburg, and the harbour was closed on Tuesday."

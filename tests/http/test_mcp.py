@@ -17,7 +17,9 @@ import requests
 
 from extractive_qa import QuestionAnswerer, Settings
 from extractive_qa.testing.documents import pdf_file
-from tests.http.servers import DATA_DIR, Server, free_port, serve_command, server_env, start
+from extractive_qa.testing.processes import Server, free_port, serve_command, start_server
+from tests.conftest import DATA_DIR
+from tests.http.servers import server_env
 
 pytestmark = [pytest.mark.server, pytest.mark.model, pytest.mark.timeout(600)]
 
@@ -39,7 +41,7 @@ def exposed(shared_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     env = server_env(
         tmp, shared_model, store, EQA_EXPOSED="1", EQA_API_KEY=API_KEY, EQA_MAX_BODY_BYTES=str(MAX_BODY_BYTES)
     )
-    running = start(serve_command(port), env, tmp / "server.log", port)
+    running = start_server(serve_command(port), env, tmp / "server.log", port)
     yield running
     running.stop()
 

@@ -19,7 +19,9 @@ from extractive_qa.answers import Answer, QAResult
 from extractive_qa.http.application import ServedApplication
 from extractive_qa.http.config import ServeConfig
 from extractive_qa.testing.documents import docx_file, encrypted_pdf, image_only_pdf, pdf_file
-from tests.http.servers import DATA_DIR, Server, free_port, serve_command, server_env, start
+from extractive_qa.testing.processes import Server, free_port, serve_command, start_server
+from tests.conftest import DATA_DIR
+from tests.http.servers import server_env
 
 pytestmark = [pytest.mark.server, pytest.mark.model, pytest.mark.timeout(600)]
 
@@ -46,7 +48,7 @@ def server(shared_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         EQA_MAX_DOCUMENTS=str(MAX_DOCUMENTS),
         EQA_FEEDBACK_PATH=str(tmp / "feedback.sqlite3"),
     )
-    running = start(serve_command(port), env, tmp / "server.log", port)
+    running = start_server(serve_command(port), env, tmp / "server.log", port)
     running.feedback_path = tmp / "feedback.sqlite3"  # type: ignore[attr-defined]
     yield running
     running.stop()

@@ -22,8 +22,9 @@ from extractive_qa import QuestionAnswerer, Settings
 from extractive_qa.evaluation.squad_metric import load_squad
 from extractive_qa.testing.browser import chromium, missing_browser
 from extractive_qa.testing.documents import docx_file, html_page, pdf_file
-from tests.conftest import ROOT
-from tests.http.servers import DATA_DIR, Server, free_port, serve_command, server_env, start
+from extractive_qa.testing.processes import Server, free_port, serve_command, start_server
+from tests.conftest import DATA_DIR, ROOT
+from tests.http.servers import server_env
 
 pytestmark = [
     pytest.mark.server,
@@ -45,7 +46,7 @@ def server(shared_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     assert report.files_read == 2
     port = free_port()
     env = server_env(tmp, shared_model, store, EQA_API_KEY=API_KEY, EQA_FEEDBACK_PATH=str(tmp / "feedback.sqlite3"))
-    running = start(serve_command(port), env, tmp / "server.log", port)
+    running = start_server(serve_command(port), env, tmp / "server.log", port)
     running.feedback_path = tmp / "feedback.sqlite3"  # type: ignore[attr-defined]
     yield running
     running.stop()

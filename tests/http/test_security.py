@@ -16,17 +16,9 @@ from typing import Any
 import pytest
 import requests
 
+from extractive_qa.testing.processes import Server, free_port, hayhooks_command, serve_command, start_server
 from tests.conftest import ROOT
-from tests.http.servers import (
-    Server,
-    deploy_files_payload,
-    free_port,
-    hayhooks_command,
-    index_bundled_data,
-    serve_command,
-    server_env,
-    start,
-)
+from tests.http.servers import deploy_files_payload, index_bundled_data, server_env
 
 pytestmark = [pytest.mark.server, pytest.mark.model, pytest.mark.timeout(600)]
 
@@ -53,7 +45,7 @@ def exposed(shared_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         EQA_MAX_CONCURRENT="1",
         EQA_MAX_QUEUE="0",
     )
-    running = start(serve_command(port), env, tmp / "server.log", port)
+    running = start_server(serve_command(port), env, tmp / "server.log", port)
     yield running
     running.stop()
 
@@ -229,7 +221,7 @@ def test_loopback_developer_server_needs_no_key(shared_model: Path, tmp_path: Pa
     """`extractive-qa serve` on 127.0.0.1 without EQA_API_KEY: questions work without a key."""
     store = tmp_path / "store.json"
     port = free_port()
-    server = start(serve_command(port), server_env(tmp_path, shared_model, store), tmp_path / "server.log", port)
+    server = start_server(serve_command(port), server_env(tmp_path, shared_model, store), tmp_path / "server.log", port)
     try:
         early = requests.post(f"{server.url}/ask/run", json={"question": "Where does the server run?"}, timeout=60)
         assert early.status_code == 409 and "no documents are indexed" in early.json()["detail"]

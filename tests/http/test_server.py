@@ -17,17 +17,9 @@ import pytest
 import requests
 
 from extractive_qa.components.utils import normalize_answer
-from tests.http.servers import (
-    DATA_DIR,
-    KNOWN_QUESTIONS,
-    Server,
-    deploy_files_payload,
-    free_port,
-    hayhooks_command,
-    index_bundled_data,
-    server_env,
-    start,
-)
+from extractive_qa.testing.processes import Server, free_port, hayhooks_command, start_server
+from tests.conftest import DATA_DIR
+from tests.http.servers import KNOWN_QUESTIONS, deploy_files_payload, index_bundled_data, server_env
 
 pytestmark = [pytest.mark.server, pytest.mark.model, pytest.mark.timeout(600)]
 
@@ -38,7 +30,7 @@ def server(shared_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     store = tmp / "store" / "store.json"
     index_bundled_data(store)
     port = free_port()
-    running = start(hayhooks_command(port), server_env(tmp, shared_model, store), tmp / "server.log", port)
+    running = start_server(hayhooks_command(port), server_env(tmp, shared_model, store), tmp / "server.log", port)
     yield running
     running.stop()
 

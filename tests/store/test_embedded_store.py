@@ -21,9 +21,9 @@ import requests
 
 from extractive_qa import QuestionAnswerer, Settings
 from extractive_qa.components.document_stores.tantivy import TantivyDocumentStore
+from extractive_qa.testing.processes import assert_one_line_error, free_port, run_cli, serve_command, start_server
 from tests.conftest import DATA_DIR, ROOT, needs_shared_model
-from tests.http.servers import free_port, serve_command, server_env, start
-from tests.test_bad_input import assert_one_line_error, run_cli
+from tests.http.servers import server_env
 
 
 def copy_collection(target: Path, copies: int, prefix: str = "") -> Path:
@@ -180,7 +180,7 @@ FACTS = [
 def test_a_server_and_the_cli_index_into_one_store_at_once(shared_model: Path, tmp_path: Path) -> None:
     store = tmp_path / "index"
     port = free_port()
-    server = start(serve_command(port), server_env(tmp_path, shared_model, store), tmp_path / "server.log", port)
+    server = start_server(serve_command(port), server_env(tmp_path, shared_model, store), tmp_path / "server.log", port)
     rounds = 4
     try:
         texts = [
