@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -236,8 +237,15 @@ class ExtractiveQAReader:
         self._runner: QAModelRunner | None = None
         self._verify_margin = 0.0
         #: since warm-up: windows run through the model, those run again in fp32 (close calls), and the batches
-        #: that `run()` calls made (several questions each when calls come concurrently, see `batch_requests`)
+        #: that `run()` calls made (several questions each when calls come concurrently, see `batch_requests`);
+        #: counted under a lock, since a server's threads call the reader side by side
         self.stats = {"windows": 0, "rechecked_windows": 0, "run_batches": 0, "run_questions": 0}
+        self._stats_lock = threading.Lock()
+
+    def _count(self, **increments: int) -> None:
+        with self._stats_lock:
+            for name, increment in increments.items():
+                self.stats[name] += increment
 
     def _get_telemetry_data(self) -> dict[str, Any]:
         return {"model": self.model_name_or_path}
@@ -436,14 +444,14 @@ class ExtractiveQAReader:
     ) -> list[tuple[float, list[Span]]]:
         """Each window's null logit and best spans; close calls are taken from a second run in fp32."""
         logits = self._forward(windows, max_batch_size) if windows else []
-        self.stats["windows"] += len(windows)
+        self._count(windows=len(windows))
         window_spans = [
             best_spans(start, end, window, max_answer_length, answers_per_seq)
             for window, (start, end) in zip(windows, logits, strict=True)
         ]
         if self._verify_margin > 0:
             recheck = close_calls(windows, window_spans, self._verify_margin)
-            self.stats["rechecked_windows"] += len(recheck)
+            self._count(rechecked_windows=len(recheck))
             if recheck:
                 exact = self._forward([windows[i] for i in recheck], max_batch_size, reference=True)
                 for i, (start, end) in zip(recheck, exact, strict=True):
@@ -544,8 +552,7 @@ class ExtractiveQAReader:
 
     def _answer_questions(self, questions: list[_Question]) -> list[list[ExtractedAnswer]]:
         """Answers questions that share their run-time settings in one `answer_batch`."""
-        self.stats["run_batches"] += 1
-        self.stats["run_questions"] += len(questions)
+        self._count(run_batches=1, run_questions=len(questions))
         return self.answer_batch(
             [q.query for q in questions], [q.documents for q in questions], **questions[0].settings._asdict()
         )
