@@ -31,11 +31,15 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def _page_stream(text: str) -> bytes:
-    """A content stream that writes `text` in 11-point Helvetica, paragraphs (blank-line separated) kept apart."""
+def _page_stream(text: str, keep_lines: bool = False) -> bytes:
+    """A content stream that writes `text` in 11-point Helvetica, paragraphs (blank-line separated) kept apart:
+    wrapped at `LINE_CHARS`, or line by line as the text's own line breaks have it (`keep_lines`)."""
     lines: list[str] = []
     for paragraph in text.split("\n\n"):
-        lines.extend(textwrap.wrap(" ".join(paragraph.split()), LINE_CHARS) or [""])
+        if keep_lines:
+            lines.extend(paragraph.split("\n"))
+        else:
+            lines.extend(textwrap.wrap(" ".join(paragraph.split()), LINE_CHARS) or [""])
         lines.append("")
     body = "".join(f"({_escape(line)}) Tj T*\n" for line in lines[:-1])
     return f"BT /F1 11 Tf 14 TL 56 770 Td\n{body}ET\n".encode("latin-1")
@@ -61,11 +65,13 @@ def _stream(data: bytes, extra: bytes = b"") -> bytes:
     return b"<< /Length %d%s >>\nstream\n" % (len(data), extra) + data + b"\nendstream"
 
 
-def pdf_file(pages: Sequence[str], *, dangling_reference: bool = False) -> bytes:
+def pdf_file(pages: Sequence[str], *, dangling_reference: bool = False, keep_lines: bool = False) -> bytes:
     """
     A PDF with one page per text (paragraphs separated by blank lines), its text extractable.
 
     :param pages: The text of each page (Latin-1 characters).
+    :param keep_lines: Whether the page's lines are the text's own lines (say, with words hyphenated at their ends as
+        a typesetter breaks them) rather than the text wrapped at 90 characters.
     :param dangling_reference: Whether the pages' resources name an object the file does not hold (as some PDF
         writers do): readers warn "Object ... not defined." and carry on.
     """
@@ -83,7 +89,7 @@ def pdf_file(pages: Sequence[str], *, dangling_reference: bool = False) -> bytes
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R{extra} >> >> "
             f"/Contents {content} 0 R >>".encode()
         )
-        objects.append(_stream(_page_stream(text)))
+        objects.append(_stream(_page_stream(text, keep_lines)))
     return _assemble(objects)
 
 

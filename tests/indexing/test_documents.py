@@ -109,3 +109,47 @@ def test_answers_name_the_page_of_the_span(shared_model: Path, documents: Path, 
     assert built.document_meta["page_number"] != built.page_number or heavy.document_id != built.document_id
     moth = qa.ask("What does the Zorblat festival celebrate?", threshold=100.0).best
     assert moth is not None and "moth" in moth.text and moth.source == "festival.html" and moth.page_number is None
+
+
+def test_pdf_words_hyphenated_at_line_ends_are_indexed_whole(tmp_path: Path) -> None:
+    """The typesetter's line-end hyphens leave the PDF's text: BM25 finds the whole word, compounds keep theirs."""
+    from extractive_qa.components.retrievers.tantivy_bm25_retriever import TantivyBM25Retriever
+
+    page = (
+        "The Quorvex library is a well-known tool for the manip-\n"
+        "ulation of engine records; a well-\n"
+        "known one, and it keeps them in Tal-\n"
+        "linn.\n"
+        "Records are numbered 12-\n"
+        "15."
+    )
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "typeset.pdf").write_bytes(pdf_file([page], keep_lines=True))
+    qa = QuestionAnswerer(Settings(store_path=tmp_path / "store.json"))
+    assert qa.index([folder]).files_read == 1
+    (passage,) = _passages(qa, "typeset.pdf")
+    assert "the manipulation\nof engine records; a well-known\none, and it keeps them in Tallinn.\n" in passage.content
+    assert "Records are numbered 12-\n15." in passage.content  # a number range is not a broken word
+    found = TantivyBM25Retriever(qa.document_store).run(query="manipulation Tallinn")["documents"]
+    assert [d.id for d in found] == [passage.id]
+
+
+REAL_PDF = Path("/usr/share/doc/libtasn1-doc/libtasn1.pdf")  # Debian's libtasn1-doc: a real 36-page manual (Texinfo)
+
+
+@pytest.mark.skipif(not REAL_PDF.exists(), reason=f"no real-world PDF at {REAL_PDF} (Debian's libtasn1-doc package)")
+def test_a_real_manual_is_indexed_page_by_page_with_its_words_whole(tmp_path: Path) -> None:
+    pages = len(PdfReader(REAL_PDF).pages)
+    qa = QuestionAnswerer(Settings(store_path=tmp_path / "store.json"))
+    report = qa.index([REAL_PDF])
+    assert report.files_read == 1 and not report.skipped
+    passages = _passages(qa, REAL_PDF.name)
+    assert passages and passages_hold_no_empty_text(qa)
+    assert {p.meta["page_number"] for p in passages} <= set(range(1, pages + 1))
+    assert max(p.meta["page_number"] for p in passages) >= pages - 2  # the text runs to the last pages
+    text = "".join(p.content for p in passages)
+    assert text.count("\f") == pages - 1  # every page break kept: page numbers stay right
+    assert "Abstract Syntax Notation One" in text
+    assert "manip-\nulation" not in text and "manipulation" in text
+    assert sum(text.count(f"-\n{c}") for c in "abcdefghijklmnopqrstuvwxyz") < 3  # (the manual's own hyphens)
