@@ -48,7 +48,8 @@ def join_line_break_hyphens(text: str) -> str:
         line_ends = match.string[match.end() : match.end() + 1] in ("", "\n", "\r", "\f")
         return (f"{left}-{right}" if keep_hyphen else f"{left}{right}") + tail + ("" if line_ends else "\n")
 
-    for _ in range(2):  # a second pass for a word broken over three lines, whose middle the first one consumed
+    text, joins = _BROKEN_WORD.subn(joined, text)
+    if joins:  # a second pass for a word broken over three lines, whose middle the first one consumed
         text = _BROKEN_WORD.sub(joined, text)
     return text
 

@@ -13,41 +13,23 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from extractive_qa.testing.browser import chromium, missing_browser  # noqa: E402
+from extractive_qa.testing.processes import (  # noqa: E402
+    free_port,
+    process_environment,
+    serve_command,
+    start_server,
+)
 
 DEFAULT_QUESTION = "What is the atomic number of oxygen?"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(url: str, process: subprocess.Popen, timeout: float = 240) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/status", timeout=2) as response:
-                if b'"ask"' in response.read():
-                    return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit(f"the server did not start within {timeout:.0f} s")
 
 
 def main() -> None:
@@ -68,16 +50,16 @@ def main() -> None:
     from selenium.webdriver.support.ui import WebDriverWait
 
     with tempfile.TemporaryDirectory(prefix="eqa-screenshot-") as tmp:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("EQA_")}
-        env.update(EQA_MODEL=args.model, EQA_STORE_PATH=f"{tmp}/store.json", HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT))
+        env = process_environment(EQA_MODEL=args.model, EQA_STORE_PATH=f"{tmp}/store.json", HF_HUB_OFFLINE="1")
         cli = [sys.executable, "-m", "extractive_qa.cli"]
         subprocess.run([*cli, "index", str(ROOT / "data"), "--no-progress"], env=env, check=True)
         port = free_port()
-        log = open(f"{tmp}/server.log", "wb")  # noqa: SIM115 - closed with the server below
-        server = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            url = f"http://127.0.0.1:{port}"
-            wait_for(url, server)
+            server = start_server(serve_command(port), env, Path(tmp) / "server.log", port, pipelines=["ask"])
+        except RuntimeError as error:
+            raise SystemExit(f"the server did not start: {error}") from None
+        try:
+            url = server.url
             with chromium(Path(tmp) / "profile", width=args.width, height=args.height) as browser:
                 browser.get(f"{url}/")
                 wait = WebDriverWait(browser, 60)
@@ -89,9 +71,7 @@ def main() -> None:
                 Path(args.output).parent.mkdir(parents=True, exist_ok=True)
                 browser.save_screenshot(args.output)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
-            log.close()
+            server.stop()
     print(f"wrote {args.output}")
 
 

@@ -9,13 +9,14 @@ the reason; when `CI` is set they fail instead, so a CI run cannot pass without 
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from extractive_qa.testing.processes import free_port
 
 URL_VARIABLE = "EQA_TEST_ELASTICSEARCH_URL"
 # Read at import: the autouse fixture of tests/conftest.py removes EQA_* variables from every test's environment.
@@ -68,10 +69,7 @@ def es_index(es_client: Any) -> Iterator[str]:
 
 def closed_port_url() -> str:
     """The URL of a local port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+    return f"http://127.0.0.1:{free_port()}"
 
 
 def copy_collection(source: Path, target: Path, copies: int = 1) -> list[Path]:

@@ -4,9 +4,6 @@ for those that give no text; the converters' library warnings stay out of the te
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +11,7 @@ from pypdf import PdfReader
 
 from extractive_qa import QuestionAnswerer, Settings
 from extractive_qa.testing.documents import docx_file, encrypted_pdf, html_page, image_only_pdf, pdf_file
-from tests.conftest import ROOT
+from extractive_qa.testing.processes import run_cli
 
 LONG_PAGE = " ".join(["The first page talks about nothing in particular, filling the space."] * 6)
 PDF_PAGES = [
@@ -82,9 +79,8 @@ def test_pdf_warnings_do_not_reach_the_terminal(tmp_path: Path, caplog: pytest.L
     folder.mkdir()
     (folder / "dangling.pdf").write_bytes(pdf_file(["A page with a broken font reference."], dangling_reference=True))
     (folder / "locked.pdf").write_bytes(encrypted_pdf(["Nobody may read this."]))
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "EQA_STORE_PATH": str(tmp_path / "store.json")}
-    command = [sys.executable, "-m", "extractive_qa.cli", "index", str(folder), "--no-progress"]
-    quiet = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    env = {"EQA_STORE_PATH": str(tmp_path / "store.json")}
+    quiet = run_cli("index", str(folder), "--no-progress", env=env, timeout=120)
     assert quiet.returncode == 0, quiet.stderr
     assert quiet.stdout.startswith("indexed 1 file(s)")
     assert quiet.stderr.strip().splitlines() == [

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +13,7 @@ import pytest
 from extractive_qa.indexing.files import check_file, iter_files, special_file_reason
 from extractive_qa.indexing.report import IndexReport
 from extractive_qa.testing.documents import docx_file, encrypted_pdf, html_page, image_only_pdf, pdf_file
-from tests.conftest import ROOT
+from extractive_qa.testing.processes import run_cli
 
 
 @pytest.fixture
@@ -73,13 +71,8 @@ def test_special_files_given_directly(tmp_path: Path, unix_socket: Path) -> None
 
 
 def test_the_command_line_skips_a_fifo_without_waiting_on_it(special_folder: Path, tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "EQA_STORE_PATH": str(tmp_path / "store.json")}
-    done = subprocess.run(
-        [sys.executable, "-m", "extractive_qa.cli", "index", str(special_folder), "--no-progress"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
+    done = run_cli(
+        "index", str(special_folder), "--no-progress", env={"EQA_STORE_PATH": str(tmp_path / "store.json")}, timeout=120
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("indexed 1 file(s)")
