@@ -7,10 +7,7 @@ about them, feedback stored and exported to a file `eval` reads, markup that nev
 
 from __future__ import annotations
 
-import os
 import secrets
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,8 +19,8 @@ from extractive_qa import QuestionAnswerer, Settings
 from extractive_qa.evaluation.squad_metric import load_squad
 from extractive_qa.testing.browser import chromium, missing_browser
 from extractive_qa.testing.documents import docx_file, html_page, pdf_file
-from extractive_qa.testing.processes import Server, free_port, serve_command, start_server
-from tests.conftest import DATA_DIR, ROOT
+from extractive_qa.testing.processes import Server, free_port, run_cli, serve_command, start_server
+from tests.conftest import DATA_DIR
 from tests.http.servers import server_env
 
 pytestmark = [
@@ -224,52 +221,31 @@ def test_feedback_is_stored_and_exported_to_a_file_eval_reads(
     by_css(candidate, ".correction button")[0].click()
     wait(browser, lambda b: by_css(candidate, ".feedback-status")[0].text.startswith(("Thanks", "Saved, but")))
 
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "EQA_FEEDBACK_PATH": str(server.feedback_path)}  # type: ignore[attr-defined]
+    env = {"EQA_FEEDBACK_PATH": str(server.feedback_path)}  # type: ignore[attr-defined]
     exported = tmp_path / "feedback.json"
-    command = [sys.executable, "-m", "extractive_qa.cli"]
-    done = subprocess.run(
-        [*command, "feedback", "export", str(exported)], capture_output=True, text=True, env=env, timeout=120
-    )
+    done = run_cli("feedback", "export", str(exported), env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     dataset = load_squad(exported)
     questions = {q.question: q for q in dataset.questions}
     assert questions[OXYGEN].answers == ("8",)
     assert questions[UNANSWERABLE].answers == ()  # unanswerable over the rated passage
-    evaluated = subprocess.run(
-        [
-            *command,
-            "eval",
-            str(exported),
-            "--model",
-            str(shared_model),
-            "--output",
-            str(tmp_path / "eval"),
-            "--no-progress",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
+    eval_dir = str(tmp_path / "eval")
+    evaluated = run_cli(
+        "eval", str(exported), "--model", str(shared_model), "--output", eval_dir, "--no-progress", env=env
     )
     assert evaluated.returncode == 0, evaluated.stderr
     assert f"{exported}: {len(dataset)} questions, reader mode" in evaluated.stdout
     assert (tmp_path / "eval" / "report.json").exists()
-    tuned = subprocess.run(
-        [
-            *command,
-            "tune-threshold",
-            str(exported),
-            "--model",
-            str(shared_model),
-            "--dry-run",
-            "--no-progress",
-            "--eval-dir",
-            str(tmp_path / "eval"),
-        ],
-        capture_output=True,
-        text=True,
+    tuned = run_cli(
+        "tune-threshold",
+        str(exported),
+        "--model",
+        str(shared_model),
+        "--dry-run",
+        "--no-progress",
+        "--eval-dir",
+        eval_dir,
         env=env,
-        timeout=300,
     )
     assert tuned.returncode == 0, tuned.stderr
     assert tuned.stdout.startswith(f"tuned on {exported} ({len(dataset)} questions, reader mode)")

@@ -6,7 +6,6 @@ file imported, and bad store directories (not an index, read-only, full) as one-
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -21,7 +20,14 @@ import requests
 
 from extractive_qa import QuestionAnswerer, Settings
 from extractive_qa.components.document_stores.tantivy import TantivyDocumentStore
-from extractive_qa.testing.processes import assert_one_line_error, free_port, run_cli, serve_command, start_server
+from extractive_qa.testing.processes import (
+    assert_one_line_error,
+    free_port,
+    process_environment,
+    run_cli,
+    serve_command,
+    start_server,
+)
 from tests.conftest import DATA_DIR, ROOT, needs_shared_model
 from tests.http.servers import server_env
 
@@ -64,7 +70,7 @@ def test_killed_indexing_keeps_its_commits_and_a_rerun_counts_exactly(tmp_path: 
     docs = copy_collection(tmp_path / "docs", copies=4)  # 140 files, about 4,800 passages
     store = tmp_path / "index"
     command = [sys.executable, "-m", "extractive_qa.cli", "index", str(docs), "--batch-size", "2", "--no-progress"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "EQA_STORE_PATH": str(store)}
+    env = process_environment(inherit_settings=True, EQA_STORE_PATH=str(store))
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 120
