@@ -4,6 +4,7 @@ for those that give no text; the converters' library warnings stay out of the te
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -131,6 +132,33 @@ def test_pdf_words_hyphenated_at_line_ends_are_indexed_whole(tmp_path: Path) -> 
     assert [d.id for d in found] == [passage.id]
 
 
+def test_pdf_page_headers_footers_and_numbers_are_not_indexed(shared_model: Path, tmp_path: Path) -> None:
+    """A running title with the page number, a copyright line and bare page numbers leave the text; the sentence that
+    runs over the page break is whole again, and its page is still known."""
+    bodies = [
+        "The Quorvex engine was built in the north.\nIts designer was the engineer Maret Kask.",
+        "The engine weighs 40 tonnes and runs on peat.\nKask worked on it for many years in",
+        "Tallinn, from 1905 on.\nIt now stands in a museum in Tartu.",
+    ]
+    pages = [
+        f"Quorvex Field Guide, chapter 3 {n}\n{body}\n(c) Quorvex Society\n{n}"
+        for n, body in enumerate(bodies, start=41)
+    ]
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "guide.pdf").write_bytes(pdf_file(pages, keep_lines=True))
+    qa = QuestionAnswerer(Settings(model=str(shared_model), store_path=tmp_path / "store.json"))
+    assert qa.index([folder]).files_read == 1
+    passages = _passages(qa, "guide.pdf")
+    text = "".join(p.content for p in passages)
+    assert "Field Guide" not in text and "\n41" not in text and "42\f" not in text
+    assert text.count("(c) Quorvex Society") == 1  # the first page keeps a line repeated word for word
+    assert re.search(r"for many years in\s*\fTallinn, from 1905 on\.", text)  # nothing between the two pages
+    assert text.count("\f") == 2
+    worked = qa.ask("Where did Kask work on the engine for many years?", threshold=100.0).best
+    assert worked is not None and worked.text == "Tallinn" and worked.where == "guide.pdf, page 3"
+
+
 REAL_PDF = Path("/usr/share/doc/libtasn1-doc/libtasn1.pdf")  # Debian's libtasn1-doc: a real 36-page manual (Texinfo)
 
 
@@ -148,4 +176,6 @@ def test_a_real_manual_is_indexed_page_by_page_with_its_words_whole(tmp_path: Pa
     assert text.count("\f") == pages - 1  # every page break kept: page numbers stay right
     assert "Abstract Syntax Notation One" in text
     assert "manip-\nulation" not in text and "manipulation" in text
+    assert "Chapter 4: Function reference" not in text  # the running title of 15 pages, with their numbers
+    assert "asn1_array2tree" in text  # the reference itself is there
     assert sum(text.count(f"-\n{c}") for c in "abcdefghijklmnopqrstuvwxyz") < 3  # (the manual's own hyphens)
