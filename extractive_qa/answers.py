@@ -207,7 +207,7 @@ class QAResult:
         A human-readable rendering: the answers until the no-answer entry; or "no answer", with the best candidate
         below the threshold when there is one.
         """
-        lines = []
+        lines = []  # each answer on one line: a span over a PDF's line break is shown with a space (its text keeps it)
         for rank, answer in enumerate(self.answers, start=1):
             if answer.is_no_answer:
                 if rank == 1:
@@ -215,13 +215,13 @@ class QAResult:
                     candidate = self.best_candidate
                     if candidate is not None:
                         lines.append(
-                            f"   best candidate, below the no-answer threshold: {candidate.text}  "
+                            f"   best candidate, below the no-answer threshold: {_one_line(candidate.text)}  "
                             f"({_confidence_text(candidate)}, source: {candidate.where})"
                         )
                 break
-            lines.append(f"{rank}. {answer.text}  ({_confidence_text(answer)}, source: {answer.where})")
+            lines.append(f"{rank}. {_one_line(answer.text)}  ({_confidence_text(answer)}, source: {answer.where})")
             if answer.context:
-                lines.append(f"   ...{' '.join(answer.context.split())}...")
+                lines.append(f"   ...{_one_line(answer.context)}...")
         return "\n".join(lines) if lines else "no answer"
 
 
@@ -232,6 +232,11 @@ def percent(share: float) -> str:
     if share < 0.005:
         return "<1%"
     return f"{share:.0%}"
+
+
+def _one_line(text: str | None) -> str:
+    """A text on one line, its runs of white space (line breaks, form feeds) shown as one space."""
+    return " ".join((text or "").split())
 
 
 def _confidence_text(answer: Answer) -> str:

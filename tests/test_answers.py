@@ -94,3 +94,13 @@ def test_the_command_line_lines() -> None:
         "no answer",
         "   best candidate, below the no-answer threshold: Tartu  (confidence 38%, source: engine.pdf, page 3)",
     ]
+
+
+def test_the_command_line_shows_a_span_over_a_line_break_on_one_line_and_json_keeps_it_exact() -> None:
+    passage = Document(content="Covered by the GNU General Public\nLicense, version 3.", meta={"file_name": "m.pdf"})
+    result = QAResult.from_extracted("q", [_span("GNU General Public\nLicense", -4.0, document=passage)])
+    assert result.format().splitlines()[:2] == [
+        "1. GNU General Public License  (confidence 98%, source: m.pdf)",
+        "   ...Covered by the GNU General Public License, version 3....",
+    ]
+    assert result.to_dict()["answers"][0]["text"] == "GNU General Public\nLicense"
