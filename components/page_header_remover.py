@@ -62,7 +62,6 @@ def header_footer_lines(pages: list[str], edge_lines: int = 2, min_share: float 
     """
     found: set[tuple[int, int]] = set()
     numbered: dict[tuple[str, str], list[tuple[int, int, tuple[int, ...]]]] = defaultdict(list)
-    repeated: Counter[tuple[str, str]] = Counter()
     places: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
     for page_index, page in enumerate(pages):
         lines = page.split("\n")
@@ -70,10 +69,7 @@ def header_footer_lines(pages: list[str], edge_lines: int = 2, min_share: float 
             shape, numbers = line_shape(lines[line_index])
             if numbers:
                 numbered[(band, shape)].append((page_index, line_index, numbers))
-            text = " ".join(lines[line_index].split())
-            if (band, text) not in places or places[(band, text)][-1][0] != page_index:
-                repeated[(band, text)] += 1
-            places[(band, text)].append((page_index, line_index))
+            places[(band, " ".join(lines[line_index].split()))].append((page_index, line_index))
     for occurrences in numbered.values():
         for position in range(len(occurrences[0][2])):
             offsets = Counter(numbers[position] - page for page, _, numbers in occurrences)
@@ -82,10 +78,10 @@ def header_footer_lines(pages: list[str], edge_lines: int = 2, min_share: float 
                 if count >= 3 or count == len(occurrences) >= 2:
                     found |= {(page, line) for page, line, numbers in occurrences if numbers[position] - page == offset}
     needed = max(3, min_share * len(pages))
-    for key, count in repeated.items():
-        if count >= needed:
-            first_page = places[key][0][0]
-            found |= {(page, line) for page, line in places[key] if page != first_page}
+    for lines_alike in places.values():
+        if len({page for page, _ in lines_alike}) >= needed:
+            first_page = lines_alike[0][0]
+            found |= {(page, line) for page, line in lines_alike if page != first_page}
     return found
 
 
