@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any
 
 from haystack import Document, component, default_from_dict, default_to_dict
+
+from extractive_qa.components.utils import rewrite_contents
 
 _LETTERS = r"[^\W\d_]+"
 #: A word broken at the end of a line: letters, a hyphen, the line break, letters, then what sticks to them on the
@@ -103,8 +104,4 @@ class LineBreakDehyphenator:
         :returns: A dictionary with `documents`: the same documents in order, each with its words whole again (a new
             ID where the text changed; the meta is kept).
         """
-        cleaned = []
-        for document in documents:
-            text = join_line_break_hyphens(document.content) if document.content else document.content
-            cleaned.append(document if text == document.content else replace(document, id="", content=text))
-        return {"documents": cleaned}
+        return {"documents": rewrite_contents(documents, join_line_break_hyphens)}

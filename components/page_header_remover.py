@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import replace
 from typing import Any
 
 from haystack import Document, component, default_from_dict, default_to_dict
+
+from extractive_qa.components.utils import rewrite_contents
 
 _NUMBER = re.compile(r"\d+")
 _ROMAN_PAGE = re.compile(r"[\W_]*(?=[ivxlc]+\b)(c{0,3})(xc|xl|l?x{0,3})(ix|iv|v?i{0,3})[\W_]*", re.IGNORECASE)
@@ -174,9 +175,8 @@ class PageHeaderRemover:
         :returns: A dictionary with `documents`: the same documents in order, without those lines (a new ID where the
             text changed; the meta is kept).
         """
-        cleaned = []
-        for document in documents:
-            content = document.content
-            text = remove_headers_and_footers(content, self.edge_lines, self.min_share) if content else content
-            cleaned.append(document if text == content else replace(document, id="", content=text))
-        return {"documents": cleaned}
+        return {
+            "documents": rewrite_contents(
+                documents, lambda text: remove_headers_and_footers(text, self.edge_lines, self.min_share)
+            )
+        }
