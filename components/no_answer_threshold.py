@@ -10,10 +10,10 @@ from haystack import ExtractedAnswer, component, default_from_dict, default_to_d
 
 from extractive_qa.components.answerability_features import FEATURES as ANSWERABILITY_FEATURES
 from extractive_qa.components.answerability_features import compute_features
+from extractive_qa.components.no_answer_decision import SIGNALS, validate_threshold
 from extractive_qa.components.utils import sigmoid
 
 Signal = Literal["null_score_diff", "score", "calibrated"]
-SIGNALS: tuple[str, ...] = ("null_score_diff", "score", "calibrated")
 
 
 @component
@@ -75,7 +75,7 @@ class NoAnswerThreshold:
                 "signal 'calibrated' needs calibration coefficients; fit them with "
                 "`extractive-qa tune-threshold FILE --signal calibrated`"
             )
-        self.threshold = float(threshold)
+        self.threshold = validate_threshold(threshold, signal)
         self.signal = signal
         self.calibration = self._check_calibration(calibration) if calibration is not None else None
 
@@ -164,7 +164,7 @@ class NoAnswerThreshold:
         :param threshold: Overrides the threshold for this run (`None` keeps the initialization value).
         :returns: A dictionary with `answers`: passing answers, the no-answer entry, then the other answers.
         """
-        threshold = self.threshold if threshold is None else float(threshold)
+        threshold = self.threshold if threshold is None else validate_threshold(threshold, self.signal)
         real = sorted((a for a in answers if a.data is not None), key=lambda a: a.score, reverse=True)
         given = next((a for a in answers if a.data is None), None)
         query = given.query if given else (real[0].query if real else "")

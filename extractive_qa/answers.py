@@ -39,6 +39,7 @@ from haystack import ExtractedAnswer
 
 from extractive_qa.components.utils import sigmoid
 from extractive_qa.indexing.formats import is_paged
+from extractive_qa.utils import json_safe, printable
 
 ConfidenceBasis = Literal["calibrated", "null_score", "score"]
 
@@ -104,7 +105,7 @@ class Answer:
     @property
     def where(self) -> str:
         """The answer's source for people: the file name, and the page in paged documents (`report.pdf, page 3`)."""
-        where = self.source or "-"
+        where = printable(self.source) if self.source else "-"
         return f"{where}, page {self.page_number}" if self.page_number is not None else where
 
     @classmethod
@@ -196,11 +197,10 @@ class QAResult:
         return cls(question=question, answers=shown)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "question": self.question,
-            "no_answer": self.no_answer,
-            "answers": [a.to_dict() for a in self.answers],
-        }
+        """The result as strict JSON holds it (what `--json`, HTTP and MCP show)."""
+        return json_safe(
+            {"question": self.question, "no_answer": self.no_answer, "answers": [a.to_dict() for a in self.answers]}
+        )
 
     def format(self) -> str:
         """
@@ -235,8 +235,9 @@ def percent(share: float) -> str:
 
 
 def _one_line(text: str | None) -> str:
-    """A text on one line, its runs of white space (line breaks, form feeds) shown as one space."""
-    return " ".join((text or "").split())
+    """A text on one line, its runs of white space (line breaks, form feeds) shown as one space, control characters
+    as escapes."""
+    return printable(" ".join((text or "").split()))
 
 
 def _confidence_text(answer: Answer) -> str:

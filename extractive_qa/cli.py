@@ -16,6 +16,7 @@ from typing import Any
 
 from extractive_qa.errors import QAError
 from extractive_qa.settings import DEFAULT_BATCH_SIZE
+from extractive_qa.utils import json_safe, printable
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -162,10 +163,10 @@ def _run(args: argparse.Namespace) -> int:
             raise QAError(f"--batch-size must be at least 1, got {args.batch_size}")
         report = qa.index(args.paths, progress=not args.no_progress, batch_size=args.batch_size)
         if args.json:
-            print(json.dumps(report.to_dict(), indent=2))
+            print(json.dumps(json_safe(report.to_dict()), indent=2, allow_nan=False))
         else:
             for path, reason in report.skipped:
-                print(f"skipped {path}: {reason}", file=sys.stderr)
+                print(f"skipped {printable(path)}: {printable(reason)}", file=sys.stderr)
             print(report.summary())
         return 0 if report.files_read or not report.skipped else 1
     if args.command == "ask":
@@ -182,10 +183,14 @@ def _run(args: argparse.Namespace) -> int:
                 payloads.append(payload)
             else:
                 if len(args.questions) > 1:
-                    print(f"Q: {result.question}")
+                    print(f"Q: {printable(result.question)}")
                 print(result.format())
         if args.json:
-            print(json.dumps(payloads[0] if len(payloads) == 1 else payloads, indent=2, ensure_ascii=False))
+            print(
+                json.dumps(
+                    payloads[0] if len(payloads) == 1 else payloads, indent=2, ensure_ascii=False, allow_nan=False
+                )
+            )
         return 0
     if args.command == "remove":
         print(f"removed {qa.remove(args.paths)} passage(s)")

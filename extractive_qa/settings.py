@@ -127,6 +127,13 @@ class Settings:
             object.__setattr__(self, key, Path(getattr(self, key)).expanduser())
         if self.max_question_chars < 1:
             raise InvalidSettings("max_question_chars must be at least 1")
+        if self.threshold is not None:
+            from extractive_qa.components.no_answer_decision import validate_threshold
+
+            try:
+                object.__setattr__(self, "threshold", validate_threshold(self.threshold))
+            except ValueError as error:
+                raise InvalidSettings(f"EQA_NO_ANSWER_THRESHOLD: {error}") from None
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:

@@ -15,11 +15,13 @@ find_cause(RuntimeError("wrapped"), lambda e: isinstance(e, OSError))  # None
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+import unicodedata
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -64,3 +66,39 @@ def batched(items: Sequence[T], size: int) -> Iterator[list[T]]:
     """`items` in consecutive lists of `size` (the last may be shorter)."""
     for start in range(0, len(items), size):
         yield list(items[start : start + size])
+
+
+def json_safe(value: Any) -> Any:
+    """
+    `value` as strict JSON can hold it: NaN and infinities become `None` (JSON has no such numbers), mapping keys
+    strings, tuples lists; everything else as it is.
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
+
+
+# Unicode's control (Cc), format (Cf: e.g. right-to-left overrides), line and paragraph separator (Zl, Zp) characters.
+_UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+
+
+def has_unprintable(text: str) -> bool:
+    """Whether a text holds control or format characters (a newline, a NUL, a right-to-left override, ...)."""
+    return any(unicodedata.category(character) in _UNPRINTABLE_CATEGORIES for character in text)
+
+
+def printable(text: str) -> str:
+    """
+    A name or path from outside as a terminal line shows it: control and format characters written as escapes
+    (`\\n`, `\\x00`, `\\u202e`), so that a crafted file name cannot forge a line of output.
+    """
+    return "".join(
+        character.encode("unicode_escape").decode("ascii")
+        if unicodedata.category(character) in _UNPRINTABLE_CATEGORIES
+        else character
+        for character in text
+    )

@@ -13,7 +13,8 @@ from haystack.document_stores.types import DocumentStore
 from extractive_qa.answers import QAResult
 from extractive_qa.app.pipeline_loader import load_pipeline, read_documents, warm_up
 from extractive_qa.app.validation import MAX_RETRIEVER_TOP_K, MAX_TOP_K, validate_count, validate_question
-from extractive_qa.errors import InvalidQuestion, NothingIndexed
+from extractive_qa.components.no_answer_decision import validate_threshold
+from extractive_qa.errors import InvalidField, InvalidQuestion, NothingIndexed
 from extractive_qa.indexing.indexer import delete_sources, index_files, index_texts
 from extractive_qa.indexing.report import IndexReport
 from extractive_qa.logs import quiet_libraries
@@ -173,6 +174,7 @@ class QuestionAnswerer:
         """
         question = validate_question(question, self.settings.max_question_chars)
         top_k = validate_count(top_k, "top_k", MAX_TOP_K)
+        threshold = self._threshold(threshold)
         retriever: dict[str, Any] = {"query": question, "filters": filters}
         if retriever_top_k is not None:
             retriever["top_k"] = validate_count(retriever_top_k, "retriever_top_k", MAX_RETRIEVER_TOP_K)
@@ -192,6 +194,22 @@ class QuestionAnswerer:
         )
         return QAResult.from_extracted(question, result["threshold"]["answers"])
 
+    def _threshold(self, threshold: float | None) -> float | None:
+        """
+        A threshold override checked for the query pipeline's decision (finite; 0 to 1 for its bounded signals).
+
+        :raises InvalidField: Naming `threshold`, for a value the decision cannot use.
+        """
+        if threshold is None:
+            return None
+        try:
+            validate_threshold(threshold)  # a NaN is refused before the model loads
+            return validate_threshold(
+                threshold, getattr(self.query_pipeline.get_component("threshold"), "signal", None)
+            )
+        except ValueError as error:
+            raise InvalidField("threshold", str(error)) from None
+
     def answer(
         self, question: str, texts: str | list[str], *, top_k: int = 5, threshold: float | None = None
     ) -> QAResult:
@@ -203,6 +221,7 @@ class QuestionAnswerer:
         """
         question = validate_question(question, self.settings.max_question_chars)
         top_k = validate_count(top_k, "top_k", MAX_TOP_K)
+        threshold = self._threshold(threshold)
         if isinstance(texts, str):
             texts = [texts]
         if not any(t.strip() for t in texts):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from extractive_qa.errors import QAError
+from extractive_qa.utils import json_safe
 
 EVALUATION_COMMANDS = ("eval", "tune-threshold")
 MODE_CHOICES = ("reader", "open")  # extractive_qa.evaluation.runner.MODES
@@ -188,7 +189,7 @@ def _eval(args: argparse.Namespace, evaluation: Any) -> int:
     )
     report["output"] = str(output)
     if args.json:
-        print(json.dumps(report, indent=2, ensure_ascii=False))
+        print(json.dumps(json_safe(report), indent=2, ensure_ascii=False, allow_nan=False))
     else:
         print(format_report(report))
     return 0
@@ -249,7 +250,7 @@ def _tune(args: argparse.Namespace, evaluation: Any) -> int:
         write_tuned_yaml(evaluation.yaml_path, target, result)
         summary["written"] = str(target)
     if args.json:
-        print(json.dumps(summary, indent=2, ensure_ascii=False))
+        print(json.dumps(json_safe(summary), indent=2, ensure_ascii=False, allow_nan=False))
     else:
         print(f"tuned on {args.file} ({result.questions} questions, {args.mode} mode): {describe(result)}")
         current_rule = describe_current(current)

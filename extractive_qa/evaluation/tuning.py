@@ -33,6 +33,7 @@ import numpy as np
 import yaml
 from haystack import ExtractedAnswer
 
+from extractive_qa.components.no_answer_decision import nearest_threshold
 from extractive_qa.components.no_answer_threshold import ANSWERABILITY_FEATURES, SIGNALS, NoAnswerThreshold
 from extractive_qa.errors import TuningError
 from extractive_qa.evaluation.decisions import ordered_answers, pipeline_predictions, stored_answers
@@ -53,8 +54,8 @@ def _key(decision: NoAnswerThreshold, answer: ExtractedAnswer, answers: list[Ext
 
 
 def key_threshold(signal: str, key: float) -> float:
-    """The `NoAnswerThreshold` threshold of a key threshold."""
-    return key if signal == "null_score_diff" else -key
+    """The `NoAnswerThreshold` threshold of a key threshold (within the signal's range)."""
+    return nearest_threshold(key if signal == "null_score_diff" else -key, signal)
 
 
 def _stored_questions(

@@ -4,6 +4,7 @@ needs and anyone may use with the key.
 
 | endpoint | what it does |
 |---|---|
+| `GET /status` | the health check: up, and whether the store can be read (503 when it cannot) |
 | `GET /info` | the passages in the store, the no-answer decision's signal and threshold, the upload limits |
 | `POST /upload` | indexes uploaded files (multipart field `files`: txt, md, pdf, html, docx), file by file |
 | `POST /feedback` | stores a rating of an answer (`up`, `down`, `wrong_span`) for `extractive-qa feedback export` |
@@ -18,23 +19,68 @@ from extractive_qa.http.config import ServeConfig
 from extractive_qa.settings import Settings
 
 app = FastAPI()
-app.include_router(api_router(ServedApplication(Settings.from_env(), ServeConfig())))
+app.include_router(api_router(ServedApplication(Settings.from_env(), ServeConfig()), pipelines=["ask", "index"]))
 ```
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, File, UploadFile
-from starlette.concurrency import run_in_threadpool
+from typing import Any
 
-from extractive_qa.http.application import ServedApplication
-from extractive_qa.http.models import FeedbackRequest, FeedbackResult, InfoResult, UploadResult
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from extractive_qa.http.application import ServedApplication, too_many_detail
+from extractive_qa.http.models import FeedbackRequest, FeedbackResult, InfoResult, StatusResult, UploadResult
 from extractive_qa.indexing.uploads import Upload
 
+UPLOAD_FIELD = "files"
+# The multipart body `POST /upload` takes, for the OpenAPI schema (the form is read by the endpoint itself, so that
+# too many files is the documented 413, not the multipart parser's 400).
+UPLOAD_BODY: dict[str, Any] = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": [UPLOAD_FIELD],
+                "properties": {
+                    UPLOAD_FIELD: {
+                        "type": "array",
+                        "items": {"type": "string", "format": "binary"},
+                        "description": "The files to index.",
+                    }
+                },
+            }
+        }
+    },
+}
 
-def api_router(application: ServedApplication) -> APIRouter:
-    """The FastAPI router of `/info`, `/upload` and `/feedback`, serving `application`."""
+
+def api_router(application: ServedApplication, pipelines: list[str]) -> APIRouter:
+    """
+    The FastAPI router of `/status`, `/info`, `/upload` and `/feedback`, serving `application`.
+
+    :param pipelines: The served pipelines' names (`/status` lists them).
+    """
     router = APIRouter(tags=["application"])
+
+    @router.get(
+        "/status",
+        response_model=StatusResult,
+        summary="Health check",
+        description="Up, and whether the store can be read: 503 (`store unreadable`) when it is damaged or "
+        "cannot be reached. Needs no key.",
+        responses={503: {"model": StatusResult, "description": "The store cannot be read."}},
+    )
+    def status() -> Any:
+        result = application.status(pipelines)
+        if result.store == "unreadable":
+            return JSONResponse(status_code=503, content=result.model_dump())
+        return result
 
     @router.get("/info", response_model=InfoResult, summary="The store's size and the no-answer decision")
     def info() -> InfoResult:
@@ -43,6 +89,7 @@ def api_router(application: ServedApplication) -> APIRouter:
     @router.post(
         "/upload",
         response_model=UploadResult,
+        openapi_extra={"requestBody": UPLOAD_BODY},
         summary="Index uploaded files",
         description=(
             "Indexes the files sent as the multipart field `files` (.txt, .md, .pdf, .html, .docx): each is stored "
@@ -51,7 +98,18 @@ def api_router(application: ServedApplication) -> APIRouter:
             "body may hold at most EQA_MAX_UPLOAD_BYTES (413 otherwise), at most EQA_MAX_DOCUMENTS files."
         ),
     )
-    async def upload(files: list[UploadFile] = File(description="The files to index.")) -> UploadResult:  # noqa: B008
+    async def upload(request: Request) -> UploadResult:
+        limit = application.config.max_documents
+        try:
+            form = await request.form(max_files=limit, max_fields=limit)
+        except StarletteHTTPException as error:  # what the multipart parser raises
+            if "Maximum number of files" not in str(error.detail):
+                raise
+            raise HTTPException(
+                status_code=413,
+                detail=too_many_detail(UPLOAD_FIELD, f"more than {limit}", limit, "files in one upload", "uploads"),
+            ) from None
+        files = [item for item in form.getlist(UPLOAD_FIELD) if isinstance(item, UploadFile)]
         uploads = [Upload.named(file.filename, await file.read()) for file in files]
         return await run_in_threadpool(application.upload, uploads)
 

@@ -10,23 +10,23 @@ use. Answers it gives are remembered for a while (`RecentAnswers`), so that peop
 
 from __future__ import annotations
 
-import math
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from extractive_qa.answers import Answer, QAResult
 from extractive_qa.app.question_answerer import QuestionAnswerer
-from extractive_qa.app.validation import validate_question
 from extractive_qa.errors import (
     InvalidField,
     InvalidQuestion,
     InvalidText,
     InvalidUpload,
+    NothingIndexed,
     QAError,
     ServerBusy,
     UnknownAnswer,
@@ -42,6 +42,7 @@ from extractive_qa.http.models import (
     IndexResult,
     InfoResult,
     SkippedText,
+    StatusResult,
     TextDocument,
     UploadedFile,
     UploadResult,
@@ -60,43 +61,55 @@ def validation_detail(field: str, message: str, kind: str = "value_error") -> li
     return [{"loc": ["body", field], "msg": message, "type": kind}]
 
 
+def too_many_detail(field: str, count: int | str, limit: int, what: str, several: str) -> list[dict[str, Any]]:
+    """The 413's `detail` for a request with more texts or files than `EQA_MAX_DOCUMENTS` allows."""
+    return validation_detail(
+        field,
+        f"too many {what} ({count}; the limit is {limit}, EQA_MAX_DOCUMENTS); send them in several {several}",
+        "too_many",
+    )
+
+
+def redact_paths(message: str, paths: list[str]) -> str:
+    """`message` with each of the server's own paths (longest first) replaced by a word that names no place."""
+    for path in sorted(paths, key=len, reverse=True):
+        message = message.replace(path, "<server path>")
+    return message
+
+
 @contextmanager
-def http_errors(field: str) -> Iterator[None]:
+def http_errors(field: str, redact: Callable[[str], str] = str) -> Iterator[None]:
     """
     Turns the application's errors into HTTP errors with a message and no traceback.
 
-    Validation errors (422) name `field`; 503 says when to retry.
+    Validation errors (422) name `field`; 503 says when to retry (only where a retry can help: a full queue).
+
+    :param redact: Applied to every message, e.g. to take the server's paths out of it.
     """
     from fastapi import HTTPException
 
     try:
         yield
     except ServerBusy as error:
-        raise HTTPException(status_code=503, detail=str(error), headers={"Retry-After": "1"}) from None
+        raise HTTPException(status_code=503, detail=redact(str(error)), headers={"Retry-After": "1"}) from None
     except InvalidUpload as error:
-        raise HTTPException(status_code=422, detail=error.detail or validation_detail(field, str(error))) from None
+        detail = error.detail or validation_detail(field, str(error))
+        raise HTTPException(status_code=422, detail=_redacted(detail, redact)) from None
     except InvalidField as error:
-        raise HTTPException(status_code=422, detail=validation_detail(error.field, str(error))) from None
+        raise HTTPException(status_code=422, detail=validation_detail(error.field, redact(str(error)))) from None
     except (InvalidQuestion, InvalidText) as error:
-        raise HTTPException(status_code=422, detail=validation_detail(field, str(error))) from None
+        raise HTTPException(status_code=422, detail=validation_detail(field, redact(str(error)))) from None
     except QAError as error:
-        raise HTTPException(status_code=error.http_status, detail=str(error)) from None
+        raise HTTPException(status_code=error.http_status, detail=redact(str(error))) from None
     except Exception as error:
         filter_error = find_cause(error, lambda cause: type(cause).__name__ == "FilterError")
         if filter_error is None:
             raise
-        raise HTTPException(status_code=422, detail=validation_detail("filters", str(filter_error))) from None
+        raise HTTPException(status_code=422, detail=validation_detail("filters", redact(str(filter_error)))) from None
 
 
-def _finite(value: Any) -> Any:
-    """JSON has no NaN or infinity: such numbers become null."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, Mapping):
-        return {str(k): _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
+def _redacted(detail: list[dict[str, Any]], redact: Callable[[str], str]) -> list[dict[str, Any]]:
+    return [{**item, "msg": redact(str(item.get("msg", "")))} for item in detail]
 
 
 class ServedApplication:
@@ -134,6 +147,37 @@ class ServedApplication:
         self.store_lock = ReadWriteLock()
         self.recent = RecentAnswers()
         self.feedback_store = FeedbackStore(feedback_path(settings))
+        self.hidden_paths = [] if config.show_file_paths else _server_paths(settings)
+
+    def redact(self, message: str) -> str:
+        """A message as the server shows it: without the server's own paths (unless `EQA_SHOW_FILE_PATHS=1`)."""
+        return redact_paths(message, self.hidden_paths)
+
+    def _errors(self, field: str) -> Any:
+        """`http_errors` for this server: the application's errors as HTTP errors, without the server's paths."""
+        return http_errors(field, self.redact)
+
+    def _check_filters(self, filters: Mapping[str, Any] | None) -> None:
+        """
+        Refuses filters on the files' paths while answers hide them: a filter would tell whether a guessed path was
+        indexed, and an error comparing values could quote one.
+        """
+        if filters is None or self.config.show_file_paths:
+            return
+        pending: list[Any] = [filters]
+        while pending:
+            condition = pending.pop()
+            if not isinstance(condition, Mapping):
+                continue
+            if condition.get("field") == HIDDEN_FILTER_FIELD:
+                raise InvalidField(
+                    "filters",
+                    f"{HIDDEN_FILTER_FIELD} cannot be filtered on: this server hides its paths (EQA_SHOW_FILE_PATHS); "
+                    "filter on meta.file_name instead",
+                )
+            conditions = condition.get("conditions")
+            if isinstance(conditions, list):
+                pending.extend(conditions)
 
     def load(self) -> None:
         """Loads the model and the store now, so that no request pays for it."""
@@ -156,10 +200,8 @@ class ServedApplication:
         """
         if isinstance(filters, BaseModel):
             filters = filters.model_dump()
-        with http_errors("question"):
-            question = validate_question(question, self.settings.max_question_chars)
-            if threshold is not None and (isinstance(threshold, bool) or not math.isfinite(threshold)):
-                raise InvalidField("threshold", f"threshold must be a finite number, got {threshold!r}")
+        with self._errors("question"):
+            self._check_filters(filters)
             with self.gate.slot(), self.store_lock.read():
                 result = self.qa.ask(
                     question,
@@ -176,7 +218,7 @@ class ServedApplication:
         A result as the server returns it: the file's name, not its path on the server's disk (unless
         `EQA_SHOW_FILE_PATHS=1`), and no number JSON cannot hold.
         """
-        data = _finite(result.to_dict())
+        data = result.to_dict()
         if not self.config.show_file_paths:
             for answer in data["answers"]:
                 answer["file_path"] = None
@@ -189,13 +231,7 @@ class ServedApplication:
 
         if count > self.config.max_documents:
             raise HTTPException(
-                status_code=413,
-                detail=validation_detail(
-                    field,
-                    f"too many {what} ({count}; the limit is {self.config.max_documents}, EQA_MAX_DOCUMENTS); "
-                    f"send them in several {several}",
-                    "too_many",
-                ),
+                status_code=413, detail=too_many_detail(field, count, self.config.max_documents, what, several)
             )
 
     def index(self, documents: list[TextDocument | Mapping[str, Any] | str]) -> IndexResult:
@@ -205,7 +241,7 @@ class ServedApplication:
         :param documents: Texts as models, dictionaries (what hayhooks passes after validation) or strings.
         """
 
-        with http_errors("documents"):
+        with self._errors("documents"):
             self._check_count(len(documents), "documents", "documents in one request", "requests")
             if not documents:
                 raise InvalidText("documents is empty: send at least one text")
@@ -241,7 +277,7 @@ class ServedApplication:
         answer is a 422 naming each file's reason. Raises FastAPI's `HTTPException` for every problem.
         """
 
-        with http_errors("files"):
+        with self._errors("files"):
             if not uploads:
                 raise InvalidUpload("no file in the upload: send one or more files as the multipart field 'files'")
             self._check_count(len(uploads), "files", "files in one upload", "uploads")
@@ -300,7 +336,7 @@ class ServedApplication:
         Stores a person's rating of an answer this server gave (durably, before returning); a new rating of the same
         answer replaces the old one. Raises FastAPI's `HTTPException` for every problem (404 for an unknown id).
         """
-        with http_errors("answer_id"):
+        with self._errors("answer_id"):
             given = self.recent.get(answer_id)
             if given is None:
                 raise UnknownAnswer(
@@ -350,9 +386,33 @@ class ServedApplication:
                 return content, answer.start
         return answer.context or text, answer.context_start or 0
 
+    def status(self, pipelines: list[str]) -> StatusResult:
+        """
+        The health check: up, and whether the store can be read (`unreadable`, with a path-free reason, when it is
+        damaged or cannot be reached; `empty` before anything is indexed).
+
+        :param pipelines: The served pipelines' names.
+        """
+        store: Literal["ok", "empty", "unreadable"] = "ok"
+        detail = None
+        try:
+            with self.store_lock.read():
+                if self.qa.count_documents() == 0:
+                    store = "empty"
+        except NothingIndexed:
+            store = "empty"
+        except QAError as error:
+            store, detail = "unreadable", self.redact(str(error))
+        return StatusResult(
+            status="Up!" if store != "unreadable" else "store unreadable",
+            pipelines=pipelines,
+            store=store,
+            detail=detail,
+        )
+
     def info(self) -> InfoResult:
         """The store's size and the no-answer decision's settings (the page's threshold control starts there)."""
-        with http_errors("info"):
+        with self._errors("info"):
             with self.store_lock.read():
                 count = self.qa.count_documents()
             decision = self.qa.query_pipeline.get_component("threshold")
@@ -366,6 +426,22 @@ class ServedApplication:
             max_files=self.config.max_documents,
             max_question_chars=self.settings.max_question_chars,
         )
+
+
+HIDDEN_FILTER_FIELD = "meta.file_path"
+
+
+def _server_paths(settings: Settings) -> list[str]:
+    """The server's own paths a message could name: the store, the pipelines, the feedback, the model, the home."""
+    paths = [settings.store_path, settings.pipelines_dir, feedback_path(settings), Path.home(), Path.cwd()]
+    if settings.model and Path(settings.model).expanduser().exists():
+        paths.append(Path(settings.model).expanduser())
+    shown: set[str] = set()
+    for path in paths:
+        shown.add(str(path))
+        with suppress(OSError):
+            shown.add(str(path.resolve()))
+    return sorted(name for name in shown if len(name) > 1)
 
 
 _application: ServedApplication | None = None

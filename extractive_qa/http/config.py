@@ -16,6 +16,7 @@ configure the server the same way:
 | max_queue | `EQA_MAX_QUEUE` | 32 requests waiting for their turn; more are answered 503 |
 | queue_timeout | `EQA_QUEUE_TIMEOUT` | 60 seconds of waiting, then 503 |
 | cors_origins | `EQA_CORS_ORIGINS` | none (CORS off); a comma-separated list of origins |
+| allowed_hosts | `EQA_ALLOWED_HOSTS` | none: only loopback names in `Host` (exposed: any); a list of names, or `*` |
 | show_file_paths | `EQA_SHOW_FILE_PATHS` | off: answers show the file's name, not its path on the server's disk |
 | mcp | `EQA_MCP` | on: the MCP tools at `/mcp` (MCP Streamable HTTP); 0 turns them off |
 
@@ -27,8 +28,10 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from extractive_qa.errors import InvalidSettings, UnsafeToServe
 from extractive_qa.settings import env_flag, env_number
@@ -36,6 +39,43 @@ from extractive_qa.settings import env_flag, env_number
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
 MIN_API_KEY_CHARS = 16
 API_KEY_HEADER = "X-API-Key"
+HOST_NAME = re.compile(r"[a-z0-9_]([a-z0-9_.-]{0,251}[a-z0-9])?")
+
+
+def host_name(host: str) -> str:
+    """The name in a `Host` header or an origin's network location, without its port: `[::1]:8000` -> `::1`."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    if host.count(":") == 1:
+        host = host.partition(":")[0]
+    return host.rstrip(".")
+
+
+def origin_authority(origin: str) -> str | None:
+    """
+    An `Origin` header's host and port as a `Host` header would carry them (default ports left out), or `None` for
+    an opaque origin (`null`) or anything that is no origin.
+    """
+    try:
+        parts = urlsplit(origin.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    default = 443 if parts.scheme == "https" else 80
+    name = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return name if port in (None, default) else f"{name}:{port}"
+
+
+def request_authority(host: str) -> str:
+    """A `Host` header as `origin_authority` writes it: lower case, default ports (80, 443) left out."""
+    host = host.strip().lower()
+    for default in (":80", ":443"):
+        if host.endswith(default):
+            return host[: -len(default)]
+    return host
 
 
 def is_loopback(host: str | None) -> bool:
@@ -66,6 +106,7 @@ class ServeConfig:
     max_queue: int = 32
     queue_timeout: float = 60.0
     cors_origins: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()
     show_file_paths: bool = False
     mcp: bool = True
 
@@ -96,6 +137,15 @@ class ServeConfig:
         origins = tuple(o.strip() for o in os.environ.get("EQA_CORS_ORIGINS", "").split(",") if o.strip())
         if "*" in origins:
             raise InvalidSettings("EQA_CORS_ORIGINS must list origins (https://app.example.com), not '*'")
+        for origin in origins:
+            if origin_authority(origin) is None:
+                raise InvalidSettings(f"EQA_CORS_ORIGINS: {origin!r} is not an origin (https://app.example.com)")
+        hosts = tuple(h.strip().lower() for h in os.environ.get("EQA_ALLOWED_HOSTS", "").split(",") if h.strip())
+        for name in hosts:
+            if name != "*" and not HOST_NAME.fullmatch(name):
+                raise InvalidSettings(
+                    f"EQA_ALLOWED_HOSTS: {name!r} is not a host name (qa.example.com, without scheme or port)"
+                )
         return cls(
             host=host,
             exposed=exposed,
@@ -108,6 +158,7 @@ class ServeConfig:
             max_queue=int(env_number("EQA_MAX_QUEUE", cls.max_queue, 0)),
             queue_timeout=float(env_number("EQA_QUEUE_TIMEOUT", cls.queue_timeout, 0.0, float)),
             cors_origins=origins,
+            allowed_hosts=hosts,
             show_file_paths=bool(env_flag("EQA_SHOW_FILE_PATHS")),
             mcp=env_flag("EQA_MCP") is not False,
         )
@@ -119,6 +170,36 @@ class ServeConfig:
                 "the server is exposed (bound to a non-loopback address or EQA_EXPOSED=1) but EQA_API_KEY is not "
                 "set; set EQA_API_KEY, or EQA_ALLOW_ANONYMOUS=1 if something in front of it authenticates"
             )
+
+    def host_allowed(self, host: str) -> bool:
+        """
+        Whether a request's `Host` header names this server, so that no other name's page reaches it (DNS
+        rebinding): loopback names, the names in `EQA_ALLOWED_HOSTS`, and on an exposed server without that list
+        any name (the key guards it; the list narrows it).
+        """
+        name = host_name(host)
+        if is_loopback(name) or "*" in self.allowed_hosts or name in self.allowed_hosts:
+            return True
+        return self.exposed and not self.allowed_hosts
+
+    def is_cross_site(self, headers: Mapping[str, str]) -> bool:
+        """
+        Whether a browser sent the request from another site's page (`Sec-Fetch-Site`, else `Origin`, against the
+        request's own `Host`); the origins in `EQA_CORS_ORIGINS` are not another site. Clients that are no browser
+        (curl, Python) send neither header and are not cross-site.
+
+        :param headers: The request's headers, names in lower case.
+        """
+        origin = headers.get("origin")
+        if origin is not None and origin.strip() in self.cors_origins:
+            return False
+        fetch_site = headers.get("sec-fetch-site", "").strip().lower()
+        if fetch_site and fetch_site not in ("same-origin", "none"):
+            return True
+        if origin is None:
+            return False
+        authority = origin_authority(origin)
+        return authority is None or authority != request_authority(headers.get("host", ""))
 
     def key_matches(self, headers: Mapping[str, str] | None) -> bool:
         """

@@ -1,14 +1,21 @@
 """
-The ASGI middleware in front of the served app: exposure rules, the API key, and the request body limit.
+The ASGI middleware in front of the served app: the names it answers to, cross-site requests, exposure rules, the
+API key, and the request body limit. Checked in this order, before the application sees a request:
 
-- on an exposed server (bound to a non-loopback address, or `EQA_EXPOSED=1`), only the served pipelines' endpoints,
-  the application's own (`APP_PATHS`: `/info`, `/upload`, `/feedback`, `/mcp`), the web page (`/` and `/static/...`),
-  `/status` and the OpenAPI docs are answered; hayhooks' deploy and undeploy endpoints get 403, everything else 404;
+- a request that arrives from another machine on a server configured for loopback gets 403 (the bind address was
+  wider than the configuration said, e.g. `uvicorn --host 0.0.0.0`);
+- the `Host` header must be a loopback name or one of `EQA_ALLOWED_HOSTS` (an exposed server without that list takes
+  any name: the key guards it), else 421: a web page whose DNS name was rebound to 127.0.0.1 reaches nothing;
+- only the application's own endpoints exist (`served_paths`: the pipelines' `/{name}/run`, `/info`, `/upload`,
+  `/feedback`, `/mcp`, the page, `/status` and the OpenAPI docs), on loopback too; everything else is 404. hayhooks'
+  deploy, undeploy, chat and file endpoints are not mounted at all (`extractive_qa.http.server`);
+- a request that could change something (any method but GET, HEAD and OPTIONS, and every WebSocket) sent by a page
+  of another site (`Sec-Fetch-Site`, else `Origin`, not this server's own; `EQA_CORS_ORIGINS` are allowed) gets
+  403, whatever its content type: a form or a `text/plain` POST needs no CORS preflight, so CORS alone would not
+  stop it. curl and the Python client send neither header;
 - with `EQA_API_KEY` set, every endpoint but `/status`, the docs and the page's own files needs the key (401 without
   it; the page holds no data and asks for the key itself); this is the one place the key is checked;
-- request bodies over `EQA_MAX_BODY_BYTES` (`EQA_MAX_UPLOAD_BYTES` for `/upload`) get 413 before anything reads them;
-- a request that arrives from another machine on a server configured for loopback gets 403 (the bind address was
-  wider than the configuration said, e.g. `uvicorn --host 0.0.0.0`).
+- request bodies over `EQA_MAX_BODY_BYTES` (`EQA_MAX_UPLOAD_BYTES` for `/upload`) get 413 before anything reads them.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from extractive_qa.http.config import UNAUTHORIZED_MESSAGE, ServeConfig, is_loopback
+from extractive_qa.http.config import UNAUTHORIZED_MESSAGE, ServeConfig, host_name, is_loopback
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -31,10 +38,13 @@ OPEN_PATHS = frozenset({"/status", "/openapi.json", "/docs", "/docs/oauth2-redir
 PAGE_PATH = "/"
 STATIC_PREFIX = "/static/"
 UPLOAD_PATH = "/upload"
+MCP_PATH = "/mcp"
 # The application's endpoints besides the pipelines' `/{name}/run`: they need the key like the pipelines.
-APP_PATHS = frozenset({"/info", UPLOAD_PATH, "/feedback", "/mcp"})
-DEPLOY_PATHS = ("/deploy_files", "/deploy-yaml", "/undeploy")
+APP_PATHS = frozenset({"/info", UPLOAD_PATH, "/feedback", MCP_PATH})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# Methods that change nothing on this server: a page of another site may send them (it cannot read the answer).
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+MAX_SHOWN_HOST_CHARS = 100
 
 
 def is_page_path(path: str) -> bool:
@@ -47,12 +57,16 @@ def is_page_path(path: str) -> bool:
 
 def is_open_path(path: str) -> bool:
     """Whether a path is served without the key: the health check, the API docs, the page and its files."""
-    return path in OPEN_PATHS or path.startswith("/status/") or is_page_path(path)
+    return path in OPEN_PATHS or is_page_path(path)
 
 
-def is_deploy_path(path: str) -> bool:
-    """Whether a path is one of hayhooks' endpoints that deploy or remove pipelines (code the server would run)."""
-    return any(path == prefix or path.startswith(prefix + "/") for prefix in DEPLOY_PATHS)
+def served_paths(config: ServeConfig, pipelines: list[str]) -> frozenset[str]:
+    """
+    The paths the server answers (besides the page's static files): the docs and `/status`, the application's own
+    endpoints (`/mcp` only where MCP is on) and each served pipeline's `/{name}/run`.
+    """
+    own = APP_PATHS if config.mcp else APP_PATHS - {MCP_PATH}
+    return OPEN_PATHS | own | {f"/{name}/run" for name in pipelines}
 
 
 class ServingGuard:
@@ -70,7 +84,9 @@ class ServingGuard:
         """
         self.app = app
         self.config = config
-        self.exposed_paths = OPEN_PATHS | APP_PATHS | {f"/{name}/run" for name in pipelines}
+        self.served = served_paths(config, pipelines)
+        shown = sorted(path for path in self.served if path not in OPEN_PATHS or path == "/status")
+        self.served_list = ", ".join(shown)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -92,27 +108,39 @@ class ServingGuard:
 
     def _refusal(self, scope: Scope) -> tuple[int, str, dict[str, str]] | None:
         path = _path(scope)
-        method: str = scope.get("method", "GET")
-        exposed = self.config.exposed
-        if not exposed and not _from_loopback(scope):
+        method: str = scope.get("method", "GET") if scope["type"] == "http" else "WEBSOCKET"
+        headers = _headers(scope)
+        config = self.config
+        if not config.exposed and not _from_loopback(scope):
             return (
                 403,
                 "this server is configured for loopback use only, but the request came from another machine; "
                 "run it with EQA_EXPOSED=1 and EQA_API_KEY set to serve other machines",
                 {},
             )
-        if exposed and is_deploy_path(path):
+        host = headers.get("host", "").strip()
+        if not host:
+            return 400, "the request has no Host header", {}
+        if not config.host_allowed(host):
+            name = host_name(host)[:MAX_SHOWN_HOST_CHARS]
             return (
-                403,
-                "deploying and undeploying pipelines over HTTP is disabled on an exposed server; "
-                "the served pipelines are fixed at start-up",
+                421,
+                f"this server does not answer to the name {name!r} (the request's Host header); it answers to "
+                "loopback names (localhost, 127.0.0.1, [::1]) and to the names in EQA_ALLOWED_HOSTS",
                 {},
             )
-        if exposed and path not in self.exposed_paths and not is_open_path(path):
-            return 404, f"no such endpoint: {method} {path}", {}
+        if path not in self.served and not is_page_path(path):
+            return 404, f"no such endpoint: {method} {path} (served: {self.served_list}; the page at /)", {}
+        if method not in SAFE_METHODS and config.is_cross_site(headers):
+            return (
+                403,
+                "cross-site request refused: a page of another site cannot send requests that change this server; "
+                "EQA_CORS_ORIGINS lists the sites that may",
+                {},
+            )
         if method == "OPTIONS" or is_open_path(path):
             return None
-        if not self.config.key_matches(_headers(scope)):
+        if not config.key_matches(headers):
             return 401, UNAUTHORIZED_MESSAGE, {"www-authenticate": "Bearer"}
         return None
 

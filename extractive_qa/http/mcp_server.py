@@ -10,8 +10,8 @@ Only these tools exist: unlike `hayhooks mcp run`, this server has no tools that
 the server would run). It sits behind the same guard as the HTTP API (the API key, the body limit, the exposure
 rules) and runs through the same `ServedApplication` (question length, `top_k`, the queue for model work), so an
 agent meets the limits a `curl` does; a refused call is a tool error with the same message. The transport is
-stateless JSON (no sessions kept on the server). On a loopback server it accepts only loopback `Host` and `Origin`
-headers (DNS rebinding protection); an exposed server needs the key instead.
+stateless JSON (no sessions kept on the server). The guard's rules hold here as everywhere: a `Host` that is not this
+server's name is refused (DNS rebinding), and so is a request from another site's page.
 
 Usage example (a client):
 ```python
@@ -45,9 +45,9 @@ from pydantic import Field
 from extractive_qa.app.validation import MAX_TOP_K
 from extractive_qa.errors import QAError
 from extractive_qa.http.application import ServedApplication
+from extractive_qa.http.guard import MCP_PATH
 from extractive_qa.http.models import AskResult, Filters, IndexResult, Scalar
 
-MCP_PATH = "/mcp"
 SERVER_NAME = "extractive-qa"
 INSTRUCTIONS = (
     "Extractive question answering over the documents indexed on this server: `ask_documents` returns exact answer "
@@ -55,8 +55,6 @@ INSTRUCTIONS = (
     "around it, or says that the documents hold no answer (`no_answer`: true). Prefer it over guessing when a "
     "question is about these documents. `index_text` adds a text to them."
 )
-LOOPBACK_HOSTS = ["127.0.0.1:*", "localhost:*", "[::1]:*", "127.0.0.1", "localhost", "[::1]"]
-LOOPBACK_ORIGINS = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
 
 T = TypeVar("T")
 
@@ -97,12 +95,10 @@ def create_mcp(application: ServedApplication) -> Any:
     from mcp.server.fastmcp import FastMCP
     from mcp.server.transport_security import TransportSecuritySettings
 
-    exposed = application.config.exposed
-    security = TransportSecuritySettings(
-        enable_dns_rebinding_protection=not exposed,
-        allowed_hosts=[] if exposed else LOOPBACK_HOSTS,
-        allowed_origins=[] if exposed else LOOPBACK_ORIGINS,
-    )
+    # The guard in front of the whole server checks `Host` and cross-site requests for every endpoint, `/mcp`
+    # included (`extractive_qa.http.guard`); the MCP library's own copy of that check would refuse the names of
+    # EQA_ALLOWED_HOSTS.
+    security = TransportSecuritySettings(enable_dns_rebinding_protection=False)
     mcp = FastMCP(
         SERVER_NAME,
         instructions=INSTRUCTIONS,

@@ -230,3 +230,14 @@ class InfoResult(BaseModel):
     max_upload_bytes: int = Field(description="The largest upload request, in bytes (EQA_MAX_UPLOAD_BYTES).")
     max_files: int = Field(description="The most files one upload takes (EQA_MAX_DOCUMENTS).")
     max_question_chars: int = Field(description="The longest question accepted (EQA_MAX_QUESTION_CHARS).")
+
+
+class StatusResult(BaseModel):
+    """Whether the server can answer: it is up, and its store can be read."""
+
+    status: Literal["Up!", "store unreadable"] = Field(description="`Up!`, or what keeps the server from answering.")
+    pipelines: list[str] = Field(description="The served pipelines (`/{name}/run`).")
+    store: Literal["ok", "empty", "unreadable"] = Field(
+        description="The store: `ok`, `empty` (nothing indexed yet) or `unreadable` (damaged or unreachable)."
+    )
+    detail: str | None = Field(default=None, description="What is wrong with the store, when something is.")

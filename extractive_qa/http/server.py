@@ -1,7 +1,8 @@
 """
 The HTTP server: hayhooks' app serving the wrappers in `wrappers/`, the web page (`page`), the application's own
-endpoints (`api`: `/info`, `/upload`, `/feedback`) and the MCP tools at `/mcp` (`mcp_server`), behind the
-application's guard.
+endpoints (`api`: `/status`, `/info`, `/upload`, `/feedback`) and the MCP tools at `/mcp` (`mcp_server`), behind the
+application's guard. Nothing else of hayhooks is mounted: its deploy, undeploy, draw, chat-completion and file
+endpoints are taken out of its app before anything is served (a user who wants them runs `hayhooks run`).
 
 `extractive-qa serve` runs `serve()`, which builds the app with `create_app()`; so does
 `uvicorn --factory extractive_qa.http.server:create_app`. `create_app` installs the process's `ServedApplication`
@@ -25,7 +26,7 @@ from typing import Any
 from extractive_qa.http.api import api_router
 from extractive_qa.http.application import ServedApplication, install_application
 from extractive_qa.http.config import API_KEY_HEADER, ServeConfig
-from extractive_qa.http.guard import APP_PATHS, OPEN_PATHS, ServingGuard
+from extractive_qa.http.guard import OPEN_PATHS, ServingGuard
 from extractive_qa.http.mcp_server import mount_mcp
 from extractive_qa.http.page import page_router
 from extractive_qa.settings import Settings
@@ -79,12 +80,10 @@ def create_app(settings: Settings | None = None, config: ServeConfig | None = No
     :returns: The app; the pipelines (and the model) load when it starts.
     :raises InvalidSettings: For an exposed configuration without an API key, or a bad setting.
     """
-    from fastapi.exception_handlers import http_exception_handler
     from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import JSONResponse, Response
+    from fastapi.responses import JSONResponse
     from hayhooks.server.app import create_app as create_hayhooks_app
     from hayhooks.server.logger import log
-    from starlette.exceptions import HTTPException as StarletteHTTPException
 
     config = config or ServeConfig.from_env()
     config.check_startup()
@@ -94,6 +93,7 @@ def create_app(settings: Settings | None = None, config: ServeConfig | None = No
     install_application(application)
 
     app = create_hayhooks_app()
+    _remove_hayhooks_endpoints(app)
     log.configure(patcher=_shorten_logged_params)
     app.title = "extractive-qa"
     app.description = (
@@ -107,55 +107,42 @@ def create_app(settings: Settings | None = None, config: ServeConfig | None = No
         errors = [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in error.errors()]
         return JSONResponse(status_code=422, content={"detail": errors})
 
-    async def not_found(request: Any, error: StarletteHTTPException) -> Response:
-        if error.status_code == 404 and error.detail == "Not Found":
-            served = ", ".join([*(f"/{name}/run" for name in names), *sorted(endpoints)])
-            detail = (
-                f"no such endpoint: {request.method} {request.url.path} (served: {served}; the page at /; see /docs)"
-            )
-            return JSONResponse(status_code=404, content={"detail": detail})
-        return await http_exception_handler(request, error)
-
     app.include_router(page_router())
-    app.include_router(api_router(application))
-    endpoints = set(APP_PATHS)
+    app.include_router(api_router(application, names))
     if config.mcp:
         mount_mcp(app, application)
-    else:
-        endpoints.discard("/mcp")
     app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(StarletteHTTPException, not_found)
-    _narrow_openapi(app, config, names)
+    _describe_security(app, config)
     app.add_middleware(ServingGuard, config=config, pipelines=names)
     app.state.serve_config = config
     return app
 
 
-def _narrow_openapi(app: Any, config: ServeConfig, pipelines: list[str]) -> None:
+def _remove_hayhooks_endpoints(app: Any) -> None:
     """
-    Describes what the server really serves: an exposed server's schema lists only the endpoints it answers, and
-    with a key every endpoint that needs it says so (the docs page can then send it).
+    Takes every route and mount hayhooks' app brings out of it (deploy, undeploy, status, draw, the chat
+    completions and file endpoints, the Chainlit UI), keeping FastAPI's OpenAPI docs; the pipelines' `/{name}/run`
+    routes, which hayhooks adds when the app starts, and the application's own endpoints are added after this.
     """
-    from fastapi import FastAPI
+    docs = {app.openapi_url, app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url}
+    app.router.routes[:] = [route for route in app.router.routes if getattr(route, "path", None) in docs]
 
-    exposed_paths = OPEN_PATHS | APP_PATHS | {f"/{name}/run" for name in pipelines}
+
+def _describe_security(app: Any, config: ServeConfig) -> None:
+    """With a key, every endpoint that needs it says so in the OpenAPI schema (the docs page can then send it)."""
+    from fastapi import FastAPI
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
         schema = FastAPI.openapi(app)
-        paths = schema.get("paths", {})
-        if config.exposed:
-            schema["paths"] = paths = {
-                path: item for path, item in paths.items() if path in exposed_paths or path.startswith("/status/")
-            }
         if config.api_key:
             schema.setdefault("components", {})["securitySchemes"] = {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "EQA_API_KEY"},
                 "apiKey": {"type": "apiKey", "in": "header", "name": API_KEY_HEADER, "description": "EQA_API_KEY"},
             }
-            for path, operations in paths.items():
-                if path in OPEN_PATHS or path.startswith("/status/"):
+            for path, operations in schema.get("paths", {}).items():
+                if path in OPEN_PATHS:
                     continue
                 for operation in operations.values():
                     operation["security"] = [{"bearer": []}, {"apiKey": []}]

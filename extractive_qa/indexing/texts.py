@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from extractive_qa.errors import InvalidText
+from extractive_qa.indexing.names import name_problem
 
 # Metadata the indexing pipeline sets itself; a text's own metadata may not use these keys.
 RESERVED_META_KEYS = frozenset(
@@ -60,12 +62,19 @@ def as_text(given: str | Mapping[str, Any], position: int, field: str = "texts")
                 f"{where}.meta key {key!r} is reserved or invalid (keys starting with '_' and "
                 f"{', '.join(sorted(RESERVED_META_KEYS))} are set by the indexing pipeline; use 'name')"
             )
+        value = meta[key]
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InvalidText(f"{where}.meta[{key!r}] must be a finite number, got {value!r}")
     name = given.get("name")
     if name is None or name == "":
         name = text_name(content)
     if not isinstance(name, str) or not name.strip():
         raise InvalidText(f"{where}.name must be non-empty text, got {name!r}")
-    return Text(content=content, name=name.strip(), meta=dict(meta))
+    name = name.strip()
+    problem = name_problem(name)
+    if problem is not None:
+        raise InvalidText(f"{where}.name: {problem}")
+    return Text(content=content, name=name, meta=dict(meta))
 
 
 __all__ = ["RESERVED_META_KEYS", "Text", "as_text", "text_name"]

@@ -17,13 +17,11 @@ print(upload.name, check_upload(upload))  # notes.txt None
 from __future__ import annotations
 
 import io
-import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from extractive_qa.indexing.formats import check_document, document_type, unsupported_reason
-
-MAX_NAME_CHARS = 255
+from extractive_qa.indexing.names import name_problem
 
 
 def upload_name(given: str | None) -> str:
@@ -47,17 +45,6 @@ class Upload:
     def named(cls, given_name: str | None, data: bytes) -> Upload:
         """An upload with the name made safe (`upload_name`)."""
         return cls(name=upload_name(given_name), data=data)
-
-
-def name_problem(name: str) -> str | None:
-    """Why an upload's name cannot be used (missing, too long, control characters), or `None`."""
-    if not name or name in (".", ".."):
-        return "the file has no name"
-    if len(name) > MAX_NAME_CHARS:
-        return f"the file name is too long ({len(name)} characters; the limit is {MAX_NAME_CHARS})"
-    if any(unicodedata.category(character) in ("Cc", "Cf") for character in name):
-        return "the file name holds control characters"
-    return None
 
 
 def check_upload(upload: Upload) -> str | None:

@@ -71,8 +71,26 @@ def test_invalid_signal_is_rejected() -> None:
 
 def test_yaml_round_trip() -> None:
     pipeline = Pipeline()
-    pipeline.add_component("threshold", NoAnswerThreshold(threshold=-1.25, signal="score"))
+    pipeline.add_component("threshold", NoAnswerThreshold(threshold=0.25, signal="score"))
     loaded = Pipeline.loads(pipeline.dumps())
     component = loaded.get_component("threshold")
-    assert (component.threshold, component.signal) == (-1.25, "score")
+    assert (component.threshold, component.signal) == (0.25, "score")
     assert loaded.dumps() == pipeline.dumps()
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), "1e999", True, [0.5]])
+def test_thresholds_that_are_no_finite_number_are_refused(value: object) -> None:
+    with pytest.raises(ValueError, match="threshold must be a"):
+        NoAnswerThreshold(threshold=value)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="threshold must be a"):
+        NoAnswerThreshold().run(answers=[], threshold=value)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("signal", ["score", "calibrated"])
+def test_probability_signals_take_thresholds_from_0_to_1(signal: str) -> None:
+    calibration = {"intercept": 0.0, "weights": {}} if signal == "calibrated" else None
+    for value in (-0.01, 1.01, -1.25):
+        with pytest.raises(ValueError, match="from 0 to 1"):
+            NoAnswerThreshold(threshold=value, signal=signal, calibration=calibration)  # type: ignore[arg-type]
+    assert NoAnswerThreshold(threshold=1, signal=signal, calibration=calibration).threshold == 1.0  # type: ignore[arg-type]
+    assert NoAnswerThreshold(threshold=-7.5).threshold == -7.5  # null_score_diff: any finite number

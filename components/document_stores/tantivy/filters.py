@@ -227,9 +227,9 @@ class _Translator:
             except (FilterError, TypeError) as error:
                 if self._searcher.search(self._term(META_VALUES_FIELD, term), limit=1, count=True).count == 0:
                     continue  # the term is left only by deleted documents
+                # The stored value stays out of the message: a filter must not read out what it compares with.
                 raise FilterError(
-                    f"Can't compare the value {stored!r} of '{field.name}' with {value!r} using operator '{operator}': "
-                    f"{error}"
+                    f"Can't compare the values of '{field.name}' with {value!r} using operator '{operator}': {error}"
                 ) from error
         selected = TantivyFilter(self._term_set(META_VALUES_FIELD, matching), exact=True)
         if self._searcher.doc_freq(UNINDEXED_FIELDS_FIELD, field.name) == 0:
