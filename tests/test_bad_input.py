@@ -155,3 +155,25 @@ def test_cli_names_the_yaml_and_the_setting_a_component_refuses(tmp_path: Path) 
     assert_one_line_error(result, 2, f"{query} does not load: Couldn't deserialize component 'reader'")
     assert "batch_wait_ms must be at least 0, got -1" in result.stderr
     assert query.read_text(encoding="utf-8") == broken  # the user's file is left as it was
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e999"])
+def test_cli_refuses_a_threshold_that_is_no_finite_number(value: str, tmp_path: Path) -> None:
+    """A NaN threshold would turn every question into "no answer" and print `"threshold": NaN` (not JSON)."""
+    assert run_cli("index", str(OXYGEN), "--no-progress").returncode == 0
+    result = run_cli("ask", "What is oxygen?", f"--threshold={value}", "--json", "--model", "/unused")
+    assert_one_line_error(result, 2, "threshold must be a finite number")
+    from_environment = run_cli("ask", "What is oxygen?", "--model", "/unused", env={"EQA_NO_ANSWER_THRESHOLD": value})
+    assert_one_line_error(from_environment, 2, "EQA_NO_ANSWER_THRESHOLD: threshold must be a finite number")
+
+
+def test_a_crafted_file_name_cannot_forge_a_line_of_output(tmp_path: Path) -> None:
+    folder = tmp_path / "crafted"
+    folder.mkdir()
+    (folder / "evil\nskipped secret.txt: all good.txt").write_bytes(bytes(range(256)) * 8)  # binary: skipped
+    (folder / "good.txt").write_text("The quick brown fox jumps over the lazy dog near Springfield.\n")
+    result = run_cli("index", str(folder), "--no-progress")
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("skipped "), result.stderr
+    assert "evil\\nskipped secret.txt: all good.txt: binary file" in lines[0]

@@ -112,7 +112,7 @@ def create_app(settings: Settings | None = None, config: ServeConfig | None = No
     if config.mcp:
         mount_mcp(app, application)
     app.add_exception_handler(RequestValidationError, validation_error)
-    _describe_security(app, config)
+    _describe_api(app, config, application.settings)
     app.add_middleware(ServingGuard, config=config, pipelines=names)
     app.state.serve_config = config
     return app
@@ -128,14 +128,81 @@ def _remove_hayhooks_endpoints(app: Any) -> None:
     app.router.routes[:] = [route for route in app.router.routes if getattr(route, "path", None) in docs]
 
 
-def _describe_security(app: Any, config: ServeConfig) -> None:
-    """With a key, every endpoint that needs it says so in the OpenAPI schema (the docs page can then send it)."""
+# The refusals every endpoint may answer (the guard's), and those of the application's own endpoints.
+GUARD_RESPONSES: dict[str, str] = {
+    "421": "The request's `Host` is not a name of this server (a loopback name or one of EQA_ALLOWED_HOSTS).",
+}
+CHANGE_RESPONSES: dict[str, str] = {
+    "400": "The body cannot be read (not JSON, not UTF-8, a broken multipart form).",
+    "403": "A request from another site's page (`Origin` / `Sec-Fetch-Site`): it may not change this server.",
+    "413": "The body is larger than EQA_MAX_BODY_BYTES (EQA_MAX_UPLOAD_BYTES for /upload), or it holds more texts "
+    "or files than EQA_MAX_DOCUMENTS.",
+    "422": "A field is missing, of the wrong type or out of range; the `detail` names it.",
+}
+ENDPOINT_RESPONSES: dict[str, dict[str, str]] = {
+    "/ask/run": {
+        "409": "Nothing is indexed yet.",
+        "503": "The server is busy (`Retry-After`), or its store cannot be read.",
+    },
+    "/index/run": {"503": "The server is busy (`Retry-After`), or its store cannot be read or written."},
+    "/upload": {"503": "The server is busy (`Retry-After`), or its store cannot be read or written."},
+    "/feedback": {"404": "The server gave no answer with this id.", "503": "The feedback database cannot be used."},
+    "/info": {"503": "The store cannot be read."},
+}
+
+
+def _describe_responses(schema: dict[str, Any], config: ServeConfig, settings: Settings) -> None:
+    """
+    States in the OpenAPI schema what the server answers besides 200: the guard's 401 (with a key), 403, 413 and
+    421, each endpoint's own refusals, with the `{"detail": ...}` body every refusal has; and the question's length
+    limits (checked by the application, `EQA_MAX_QUESTION_CHARS`).
+    """
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["ErrorResponse"] = {
+        "title": "ErrorResponse",
+        "type": "object",
+        "required": ["detail"],
+        "properties": {
+            "detail": {
+                "anyOf": [
+                    {"type": "string"},
+                    {"type": "array", "items": {"type": "object", "properties": {"msg": {"type": "string"}}}},
+                ]
+            }
+        },
+    }
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}}
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            refusals = dict(GUARD_RESPONSES)
+            if method != "get":
+                refusals.update(CHANGE_RESPONSES)
+            if config.api_key and path not in OPEN_PATHS:
+                refusals["401"] = "The API key is missing or wrong."
+            refusals.update(ENDPOINT_RESPONSES.get(path, {}))
+            responses = operation.setdefault("responses", {})
+            for status, description in refusals.items():
+                responses.setdefault(status, {"description": description, **error})
+    ask = schema.get("paths", {}).get("/ask/run", {}).get("post", {})
+    body = ask.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    name = body.get("$ref", "").rsplit("/", 1)[-1]
+    question = components.get(name, {}).get("properties", {}).get("question")
+    if question is not None:
+        question.update({"minLength": 1, "maxLength": settings.max_question_chars})
+
+
+def _describe_api(app: Any, config: ServeConfig, settings: Settings) -> None:
+    """
+    The OpenAPI schema states what the server does: its refusals (`_describe_responses`), and with a key, that every
+    endpoint but the open ones needs it (the docs page can then send it).
+    """
     from fastapi import FastAPI
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
         schema = FastAPI.openapi(app)
+        _describe_responses(schema, config, settings)
         if config.api_key:
             schema.setdefault("components", {})["securitySchemes"] = {
                 "bearer": {"type": "http", "scheme": "bearer", "description": "EQA_API_KEY"},
