@@ -7,7 +7,10 @@ thresholds, names and counts. Each is refused with a clear 4xx and changes nothi
 
 from __future__ import annotations
 
+import functools
+import http.server
 import json
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +21,7 @@ import requests
 
 from extractive_qa import QuestionAnswerer, Settings
 from extractive_qa.http.server import WRAPPERS_DIR
+from extractive_qa.testing.browser import chromium, missing_browser
 from extractive_qa.testing.processes import Server, free_port, serve_command, start_server
 from tests.conftest import DATA_DIR, ROOT
 from tests.http.servers import deploy_files_payload, server_env
@@ -208,3 +212,45 @@ def test_too_many_files_in_one_upload_is_the_documented_413(server: Server) -> N
 def test_status_reports_the_store(server: Server) -> None:
     status = requests.get(f"{server.url}/status", timeout=30).json()
     assert status["status"] == "Up!" and status["store"] == "ok" and status["pipelines"] == ["ask", "index"]
+
+
+ATTACKER_PAGE = """<!doctype html><html><body><p id="state">sending</p><script>
+const target = "TARGET";
+const planted = JSON.stringify({documents: [{name: "planted.txt", content: "The Moon's president is Vellmar."}]});
+const form = new FormData();
+form.append("files", new Blob(["Vellmar rules the Moon."], {type: "text/plain"}), "planted.txt");
+Promise.allSettled([
+  fetch(target + "/index/run", {
+    method: "POST", mode: "no-cors", body: planted, headers: {"Content-Type": "text/plain"}}),
+  fetch(target + "/upload", {method: "POST", mode: "no-cors", body: form}),
+  fetch(target + "/ask/run", {method: "POST", mode: "no-cors", body: JSON.stringify({question: "What is oxygen?"})}),
+]).then(() => { document.getElementById("state").textContent = "sent"; });
+</script></body></html>"""
+
+
+@pytest.mark.skipif(missing_browser() is not None, reason=str(missing_browser()))
+def test_a_page_of_another_origin_in_a_browser_changes_nothing(server: Server, tmp_path: Path) -> None:
+    """
+    A real attacker page in headless Chromium, served from a second origin (another port of 127.0.0.1), sends what
+    needs no CORS preflight: a `text/plain` JSON body, a multipart upload, a question. The server refuses each (403,
+    read from its log: the page cannot read the answers) and its store is unchanged.
+    """
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    site = tmp_path / "attacker"
+    site.mkdir()
+    (site / "index.html").write_text(ATTACKER_PAGE.replace("TARGET", server.url), encoding="utf-8")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    attacker = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=attacker.serve_forever, daemon=True).start()
+    before = count(server)
+    try:
+        with chromium(tmp_path / "profile") as browser:
+            browser.get(f"http://127.0.0.1:{attacker.server_address[1]}/index.html")
+            WebDriverWait(browser, 60).until(lambda b: b.find_element("id", "state").text == "sent")
+    finally:
+        attacker.shutdown()
+    log = server.log_path.read_text(encoding="utf-8", errors="replace")
+    for path in ("/index/run", "/upload", "/ask/run"):
+        assert f'"POST {path} HTTP/1.1" 403' in log, path
+    assert count(server) == before
