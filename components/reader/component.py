@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 from haystack import Document, ExtractedAnswer, component, default_from_dict, default_to_dict, logging
 from haystack.utils import ComponentDevice, Secret, deserialize_secrets_inplace
 from haystack.utils.hf import deserialize_hf_model_kwargs, serialize_hf_model_kwargs
 
-from extractive_qa.components.reader.call_batcher import CallBatcher
+from extractive_qa.components.reader.engine import EngineLimits, ReaderEngine, SpanSearch
 from extractive_qa.components.reader.runtime import PRECISIONS, QAModelRunner, resolve_precision
 from extractive_qa.components.reader.spans import Span, answer_context, best_spans, close_calls
 from extractive_qa.components.reader.windows import (
@@ -27,6 +27,8 @@ from extractive_qa.components.utils import sigmoid
 logger = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "deepset/roberta-base-squad2"
+#: Settings of earlier versions that the engine made meaningless: a YAML naming them still loads, with a warning.
+RETIRED_PARAMETERS = ("batch_wait_ms", "max_batch_questions")
 
 # `verify_margin=None` sets the margin to this many times the fast precision's measured span-logit noise.
 VERIFY_NOISE_FACTOR = 2.5
@@ -58,26 +60,6 @@ def _stronger_evidence(
     return {"null_score_diff": diff, "null_logit": null_logit, "best_span_logit": spans[0][2]}
 
 
-class _RunSettings(NamedTuple):
-    """A `run()` call's overrides, named as `answer_batch` takes them: questions share a batch only when equal."""
-
-    top_k: int | None
-    max_seq_length: int | None
-    stride: int | None
-    max_answer_length: int | None
-    answers_per_seq: int | None
-    max_batch_size: int | None
-    no_answer: bool | None
-
-
-class _Question(NamedTuple):
-    """One `run()` call's question, waiting for a batch."""
-
-    query: str
-    documents: list[Document]
-    settings: _RunSettings
-
-
 def looks_like_local_path(model: str) -> bool:
     """True when ``model`` is meant as a directory on disk rather than a Hugging Face hub id."""
     return model.startswith((".", "/", "~")) or model.count("/") > 1 or Path(model).exists()
@@ -107,9 +89,9 @@ class ExtractiveQAReader:
       `verify_margin` logits of each other, the windows holding them are run again in fp32, so the fast path keeps
       the fp32 answers. On CPU, batches run side by side, one per core (`cpu_workers`).
       See `extractive_qa.components.reader.runtime` and `docs/fast-reader.md`.
-    - batches across requests: `run()` calls that arrive together from several threads (a server's concurrent
-      questions) share one pass through the model (`batch_requests`, by default on GPUs); each caller gets its
-      own answers.
+    - batches windows, not questions: every caller's windows (one `run()`, an `answer_batch()`, a server's
+      concurrent requests) go to one queue per model, whose workers form batches of windows of similar length from
+      all of them (`extractive_qa.components.reader.engine`); each caller gets its own answers.
 
     Usage example:
     ```python
@@ -135,7 +117,7 @@ class ExtractiveQAReader:
         max_query_length: int = 64,
         max_answer_length: int = 30,
         answers_per_seq: int = 20,
-        max_batch_size: int = 16,
+        max_batch_size: int | None = None,
         calibration_factor: float = 0.1,
         context_window: int = 150,
         no_answer: bool = True,
@@ -144,8 +126,6 @@ class ExtractiveQAReader:
         verify_margin: float | None = None,
         cpu_workers: int | None = None,
         batch_requests: bool | None = None,
-        batch_wait_ms: float = 2.0,
-        max_batch_questions: int = 16,
     ) -> None:
         """
         Creates an ExtractiveQAReader.
@@ -159,7 +139,8 @@ class ExtractiveQAReader:
         :param max_query_length: Questions are cut to this many tokens.
         :param max_answer_length: The longest answer span considered, in tokens.
         :param answers_per_seq: The number of answer candidates taken from each window.
-        :param max_batch_size: The number of windows fed through the model at once.
+        :param max_batch_size: The most windows fed through the model at once. `None` (default): the engine's
+            default for the device, 16 on CPU (where windows of one length go together) and 128 on a GPU.
         :param calibration_factor: Scales span logits before the sigmoid that turns them into scores.
         :param context_window: The number of characters of text kept on each side of an answer as its context.
         :param no_answer: Whether to add the no-answer entry (with the null-score evidence) to the answers.
@@ -176,16 +157,10 @@ class ExtractiveQAReader:
             window is too small a task to share out over several cores well). `None` (default): one per torch
             thread, i.e. per core; `1`: one batch after the other, each spread over all of torch's threads. The
             answers are the same either way (scores to float rounding). Ignored on GPUs.
-        :param batch_requests: Let `run()` calls made at the same time from several threads (a server's
-            concurrent questions) share the model: the first call runs at once (after `batch_wait_ms`), the calls
-            that arrive meanwhile run together next, as one `answer_batch`. Each caller gets its own answers (the
-            same as alone, scores to float rounding). `False`: concurrent calls run the model side by side. `None`
-            (default): on where the model runs on a GPU, whose batched kernels are far faster than one question
-            at a time; off on CPU, where one question already keeps every core busy and concurrent calls running
-            side by side were measured faster than shared batches (see `docs/fast-reader.md`).
-        :param batch_wait_ms: How long the first question of a batch waits for others to join, in milliseconds
-            (0: never; questions that arrive while a batch runs still share the next one).
-        :param max_batch_questions: The most questions in one shared batch.
+        :param batch_requests: Whether the windows of all callers go through the shared engine, which batches them
+            across questions and concurrent calls. `None` or `True` (default): yes. `False`: each call runs its own
+            windows in its own thread, batched only among themselves (the reader before the engine, kept to
+            measure the engine against).
         """
         if max_query_length + stride + 4 > max_seq_length:
             raise ValueError(
@@ -196,7 +171,7 @@ class ExtractiveQAReader:
             ("top_k", top_k),
             ("max_answer_length", max_answer_length),
             ("answers_per_seq", answers_per_seq),
-            ("max_batch_size", max_batch_size),
+            ("max_batch_size", 1 if max_batch_size is None else max_batch_size),
         ):
             if value < 1:
                 raise ValueError(f"{name} must be at least 1, got {value}")
@@ -206,10 +181,6 @@ class ExtractiveQAReader:
             raise ValueError(f"verify_margin must be None or at least 0, got {verify_margin}")
         if cpu_workers is not None and cpu_workers < 1:
             raise ValueError(f"cpu_workers must be None or at least 1, got {cpu_workers}")
-        if not batch_wait_ms >= 0:
-            raise ValueError(f"batch_wait_ms must be at least 0, got {batch_wait_ms}")
-        if max_batch_questions < 1:
-            raise ValueError(f"max_batch_questions must be at least 1, got {max_batch_questions}")
         self.model_name_or_path = str(model)
         self.device = device
         self.token = token
@@ -228,18 +199,15 @@ class ExtractiveQAReader:
         self.verify_margin = verify_margin
         self.cpu_workers = cpu_workers
         self.batch_requests = batch_requests
-        self.batch_wait_ms = batch_wait_ms
-        self.max_batch_questions = max_batch_questions
-        self._batcher: CallBatcher[_Question, list[ExtractedAnswer]] | None = None
+        self._engine: ReaderEngine | None = None
         self.model: Any = None
         self.tokenizer: Any = None
         self._torch_device: Any = None
         self._runner: QAModelRunner | None = None
         self._verify_margin = 0.0
-        #: since warm-up: windows run through the model, those run again in fp32 (close calls), and the batches
-        #: that `run()` calls made (several questions each when calls come concurrently, see `batch_requests`);
-        #: counted under a lock, since a server's threads call the reader side by side
-        self.stats = {"windows": 0, "rechecked_windows": 0, "run_batches": 0, "run_questions": 0}
+        #: since warm-up: windows run through the model and those run again in fp32 (close calls); counted under a
+        #: lock, since a server's threads call the reader side by side (the engine's own: `engine.stats`)
+        self.stats = {"windows": 0, "rechecked_windows": 0}
         self._stats_lock = threading.Lock()
 
     def _count(self, **increments: int) -> None:
@@ -276,8 +244,6 @@ class ExtractiveQAReader:
             verify_margin=self.verify_margin,
             cpu_workers=self.cpu_workers,
             batch_requests=self.batch_requests,
-            batch_wait_ms=self.batch_wait_ms,
-            max_batch_questions=self.max_batch_questions,
         )
         serialize_hf_model_kwargs(data["init_parameters"]["model_kwargs"])
         return data
@@ -291,6 +257,14 @@ class ExtractiveQAReader:
         :returns: Deserialized component.
         """
         init_params = data.get("init_parameters", {})
+        for retired in RETIRED_PARAMETERS:
+            if retired in init_params:
+                init_params.pop(retired)
+                logger.warning(
+                    "ExtractiveQAReader: '{parameter}' is no longer used (the engine batches windows, not "
+                    "questions); remove it from the YAML",
+                    parameter=retired,
+                )
         deserialize_secrets_inplace(init_params, keys=["token"])
         if init_params.get("device") is not None:
             init_params["device"] = ComponentDevice.from_dict(init_params["device"])
@@ -325,11 +299,9 @@ class ExtractiveQAReader:
             model.to(device), device, precision, keep_reference=keep_reference, workers=self.cpu_workers
         )
         self.model = self._runner.model
-        batching = self.batch_requests if self.batch_requests is not None else device.type != "cpu"
-        if batching:
-            self._batcher = CallBatcher(
-                self._answer_questions, max_wait=self.batch_wait_ms / 1000, max_jobs=self.max_batch_questions
-            )
+        if self.batch_requests is not False:
+            limits = EngineLimits.for_device(device.type, self._runner.workers, self.max_batch_size)
+            self._engine = ReaderEngine(self._runner, self.tokenizer.pad_token_id or 0, limits)
         self._verify_margin = 0.0
         if self._runner.can_verify:
             if self.verify_margin is None:
@@ -360,8 +332,14 @@ class ExtractiveQAReader:
 
     @property
     def resolved_batch_requests(self) -> bool | None:
-        """Whether concurrent `run()` calls share batches after `warm_up` (see `batch_requests`); `None` before."""
-        return None if self._runner is None else self._batcher is not None
+        """Whether callers' windows go through the shared engine after `warm_up` (see `batch_requests`)."""
+        return None if self._runner is None else self._engine is not None
+
+    @property
+    def engine(self) -> ReaderEngine | None:
+        """The shared engine that batches every caller's windows (after `warm_up`; `None` with `batch_requests`
+        off)."""
+        return self._engine
 
     @property
     def resolved_precision(self) -> str | None:
@@ -370,10 +348,10 @@ class ExtractiveQAReader:
 
     # ---- model --------------------------------------------------------------------------------------------------
 
-    def _forward(self, windows: list[Window], max_batch_size: int, reference: bool = False) -> list[Logits]:
+    def _forward(self, windows: list[Window], max_batch_size: int | None, reference: bool = False) -> list[Logits]:
         """
-        Runs the model (the kept fp32 one with `reference=True`) over all windows and returns each window's start
-        and end logits (without padding).
+        Runs the model (the kept fp32 one with `reference=True`) over all windows in this thread, without the
+        engine (`batch_requests=False`), and returns each window's start and end logits (without padding).
 
         On CPU only windows of one length share a batch, so no token of padding is computed, and batches run side by
         side on `cpu_workers` threads; on GPUs windows are sorted by length and batched `max_batch_size` at a time,
@@ -382,7 +360,8 @@ class ExtractiveQAReader:
         runner = self.runner
         on_cpu = runner.device.type == "cpu"
         lengths = [len(w.input_ids) for w in windows]
-        plan = plan_batches(lengths, max_batch_size, max_padding=0.0 if on_cpu else float("inf"))
+        size = max_batch_size or EngineLimits.for_device(runner.device.type, runner.workers, None).max_batch_size
+        plan = plan_batches(lengths, size, max_padding=0.0 if on_cpu else float("inf"))
         plan = spread_over_workers(plan, runner.workers)
         batches = batch_arrays(windows, plan, pad_id=self.tokenizer.pad_token_id or 0)
         results: list[Logits] = [(np.empty(0), np.empty(0))] * len(windows)
@@ -407,7 +386,7 @@ class ExtractiveQAReader:
         no_answer: bool | None = None,
     ) -> list[list[ExtractedAnswer]]:
         """
-        Answers several questions at once, each over its own documents, in one pass through the model.
+        Answers several questions at once, each over its own documents; all their windows go to the engine together.
 
         Takes the same parameters as `run`, with a list of documents per query. Returns the answers per query.
         """
@@ -420,7 +399,12 @@ class ExtractiveQAReader:
         answers_per_seq = self.answers_per_seq if answers_per_seq is None else answers_per_seq
         max_batch_size = self.max_batch_size if max_batch_size is None else max_batch_size
         no_answer = self.no_answer if no_answer is None else no_answer
-        if top_k < 0 or max_answer_length < 1 or answers_per_seq < 1 or max_batch_size < 1:
+        if (
+            top_k < 0
+            or max_answer_length < 1
+            or answers_per_seq < 1
+            or (max_batch_size is not None and max_batch_size < 1)
+        ):
             raise ValueError("top_k must be >= 0; max_answer_length, answers_per_seq, max_batch_size >= 1")
 
         truncated = [truncate_query(self.tokenizer, q, self.max_query_length) for q in queries]
@@ -440,23 +424,34 @@ class ExtractiveQAReader:
         ]
 
     def _read_windows(
-        self, windows: list[Window], max_batch_size: int, max_answer_length: int, answers_per_seq: int
+        self, windows: list[Window], max_batch_size: int | None, max_answer_length: int, answers_per_seq: int
     ) -> list[tuple[float, list[Span]]]:
         """Each window's null logit and best spans; close calls are taken from a second run in fp32."""
-        logits = self._forward(windows, max_batch_size) if windows else []
+        search = SpanSearch(max_answer_length, answers_per_seq)
+        window_spans = self._spans_of(windows, search, max_batch_size)
         self._count(windows=len(windows))
-        window_spans = [
-            best_spans(start, end, window, max_answer_length, answers_per_seq)
-            for window, (start, end) in zip(windows, logits, strict=True)
-        ]
         if self._verify_margin > 0:
             recheck = close_calls(windows, window_spans, self._verify_margin)
             self._count(rechecked_windows=len(recheck))
             if recheck:
-                exact = self._forward([windows[i] for i in recheck], max_batch_size, reference=True)
-                for i, (start, end) in zip(recheck, exact, strict=True):
-                    window_spans[i] = best_spans(start, end, windows[i], max_answer_length, answers_per_seq)
+                exact = self._spans_of([windows[i] for i in recheck], search, max_batch_size, reference=True)
+                for i, spans in zip(recheck, exact, strict=True):
+                    window_spans[i] = spans
         return window_spans
+
+    def _spans_of(
+        self, windows: list[Window], search: SpanSearch, max_batch_size: int | None, reference: bool = False
+    ) -> list[tuple[float, list[Span]]]:
+        """The windows' null logits and best spans: through the shared engine, or in this thread without it."""
+        if not windows:
+            return []
+        if self._engine is not None:
+            return self._engine.read(windows, search, reference=reference, max_batch_size=max_batch_size)
+        logits = self._forward(windows, max_batch_size, reference=reference)
+        return [
+            best_spans(start, end, window, search.max_answer_length, search.answers_per_seq)
+            for window, (start, end) in zip(windows, logits, strict=True)
+        ]
 
     def _add_candidates(
         self,
@@ -536,23 +531,22 @@ class ExtractiveQAReader:
         :param stride: The number of tokens neighbouring windows share.
         :param max_answer_length: The longest answer span considered, in tokens.
         :param answers_per_seq: The number of answer candidates taken from each window.
-        :param max_batch_size: The number of windows fed through the model at once.
+        :param max_batch_size: The most windows fed through the model at once. `None` (default): the engine's
+            default for the device, 16 on CPU (where windows of one length go together) and 128 on a GPU.
         :param no_answer: Whether to add the no-answer entry.
         :returns: A dictionary with `answers`: the answers in descending score order, then the no-answer entry
             (`data=None`) whose `meta` holds `null_score_diff`, `null_logit` and `best_span_logit`.
         """
-        settings = _RunSettings(
-            top_k, max_seq_length, stride, max_answer_length, answers_per_seq, max_batch_size, no_answer
-        )
-        if self.model is None:
-            self.warm_up()
-        if self._batcher is None:
-            return {"answers": self._answer_questions([_Question(query, documents, settings)])[0]}
-        return {"answers": self._batcher.call(_Question(query, documents, settings), group=settings)}
-
-    def _answer_questions(self, questions: list[_Question]) -> list[list[ExtractedAnswer]]:
-        """Answers questions that share their run-time settings in one `answer_batch`."""
-        self._count(run_batches=1, run_questions=len(questions))
-        return self.answer_batch(
-            [q.query for q in questions], [q.documents for q in questions], **questions[0].settings._asdict()
-        )
+        return {
+            "answers": self.answer_batch(
+                [query],
+                [documents],
+                top_k=top_k,
+                max_seq_length=max_seq_length,
+                stride=stride,
+                max_answer_length=max_answer_length,
+                answers_per_seq=answers_per_seq,
+                max_batch_size=max_batch_size,
+                no_answer=no_answer,
+            )[0]
+        }

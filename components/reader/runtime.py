@@ -337,6 +337,26 @@ class QAModelRunner:
             end[row, keep] = row_end[0]
         return start, end
 
+    def device_logits(self, inputs: Mapping[str, Any], reference: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+        """
+        Runs the model on one batch and leaves the start and end logits where they are (on a GPU: on the device, so
+        that the span search runs there too). The batch is copied to the device from pinned memory, without
+        waiting. Not for mixed bf16 on CPU, which runs padded batches row by row (`logits`).
+
+        :param inputs: As for `logits`.
+        :param reference: Run the kept fp32 model instead of the fast one (needs `keep_reference=True`).
+        :returns: The start and end logits, float tensors shaped (windows, tokens), on the model's device.
+        """
+        model = self.reference_model if reference else self.model
+        pin = self.device.type == "cuda"
+        tensors = {}
+        for name, value in inputs.items():
+            tensor = torch.from_numpy(np.asarray(value, dtype=np.int64))
+            tensors[name] = (tensor.pin_memory() if pin else tensor).to(self.device, non_blocking=pin)
+        with torch.inference_mode():
+            output = model(**tensors)
+        return output.start_logits.float(), output.end_logits.float()
+
     def logits_many(
         self, batches: Sequence[Mapping[str, Any]], reference: bool = False
     ) -> list[tuple[np.ndarray, np.ndarray]]:

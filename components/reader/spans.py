@@ -1,8 +1,9 @@
 """
 Answer spans from a window's start and end logits, the no-answer evidence, and the close calls worth rechecking.
 
-Plain numpy over the logits of one window at a time (`best_spans`), the text around an answer (`answer_context`), and
-the questions whose best two answers are near ties (`close_calls`), whose windows the reader runs again in fp32.
+Plain numpy over the logits of one window at a time (`best_spans`, on CPU), the same for a whole batch on the device
+its logits are on (`best_spans_batch`, on a GPU), the text around an answer (`answer_context`), and the questions
+whose best two answers are near ties (`close_calls`), whose windows the reader runs again in fp32.
 
 Usage example:
 ```python
@@ -18,6 +19,8 @@ null_logit, spans = best_spans(start, end, window, max_answer_length=30, answers
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -60,6 +63,60 @@ def best_spans(
         length, first = divmod(int(index), n)
         spans.append((int(context[first]), int(context[first + length]), float(flat[index])))
     return null_logit, spans
+
+
+def best_spans_batch(
+    start: Any, end: Any, windows: Sequence[Window], searches: Sequence[Any]
+) -> list[tuple[float, list[Span]]]:
+    """
+    `best_spans` for a whole batch at once, on the device its logits are on (a GPU): the span scores of every window
+    are formed and ranked there, and only each window's best spans come back.
+
+    :param start: The batch's start logits, a float tensor shaped (windows, tokens), padded rows allowed.
+    :param end: The batch's end logits.
+    :param windows: The batch's windows, in row order.
+    :param searches: Each window's span search (`max_answer_length`, `answers_per_seq`).
+    :returns: Each window's null logit and best spans, best first, as `best_spans` gives them.
+    """
+    import torch
+
+    rows, width = start.shape
+    device = start.device
+    first_context = []
+    after_context = []
+    for window in windows:
+        context = [i for i, s in enumerate(window.sequence_ids) if s == 1]
+        first_context.append(context[0] if context else 0)
+        after_context.append(context[-1] + 1 if context else 0)
+    longest = max(search.max_answer_length for search in searches)
+    longest = max(1, min(longest, width))
+    c0 = torch.tensor(first_context, device=device).view(rows, 1, 1)
+    c1 = torch.tensor(after_context, device=device).view(rows, 1, 1)
+    max_length = torch.tensor([s.max_answer_length for s in searches], device=device).view(rows, 1, 1)
+    start = start.float()
+    end = end.float()
+    scores = torch.full((rows, longest, width), float("-inf"), device=device)
+    for length in range(longest):
+        scores[:, length, : width - length] = start[:, : width - length] + end[:, length:]
+    position = torch.arange(width, device=device).view(1, 1, width)
+    lengths = torch.arange(longest, device=device).view(1, longest, 1)
+    valid = (position >= c0) & (position + lengths < c1) & (lengths < max_length)
+    scores = scores.masked_fill(~valid, float("-inf")).view(rows, -1)
+    k = min(max(search.answers_per_seq for search in searches), scores.shape[1])
+    values, indices = torch.topk(scores, k, dim=1)
+    null = (start[:, 0] + end[:, 0]).cpu().numpy()
+    values_np = values.cpu().numpy()
+    indices_np = indices.cpu().numpy()
+    results: list[tuple[float, list[Span]]] = []
+    for row, search in enumerate(searches):
+        spans: list[Span] = []
+        for value, index in zip(values_np[row], indices_np[row], strict=True):
+            if len(spans) == search.answers_per_seq or not np.isfinite(value):
+                break
+            length, first = divmod(int(index), width)
+            spans.append((first, first + length, float(value)))
+        results.append((float(null[row]), spans))
+    return results
 
 
 def answer_context(text: str, start: int, end: int, window: int) -> tuple[str, int, int]:

@@ -38,8 +38,6 @@ def test_yaml_round_trip_keeps_every_setting() -> None:
         verify_margin=0.5,
         cpu_workers=1,
         batch_requests=False,
-        batch_wait_ms=7.5,
-        max_batch_questions=3,
     )
     pipeline = Pipeline()
     pipeline.add_component("reader", reader)
@@ -48,7 +46,16 @@ def test_yaml_round_trip_keeps_every_setting() -> None:
     again = loaded.get_component("reader")
     assert again.to_dict() == reader.to_dict()
     assert again.max_answer_length == 12 and again.no_answer is False and again.context_window == 40
-    assert again.batch_requests is False and again.batch_wait_ms == 7.5 and again.max_batch_questions == 3
+    assert again.batch_requests is False and again.max_batch_size == 4
+
+
+def test_a_yaml_of_an_earlier_version_still_loads(caplog: pytest.LogCaptureFixture) -> None:
+    """`batch_wait_ms` and `max_batch_questions` batched questions; the engine batches windows: they are dropped."""
+    data = ExtractiveQAReader(model="x").to_dict()
+    data["init_parameters"].update(batch_wait_ms=2.0, max_batch_questions=16)
+    reader = ExtractiveQAReader.from_dict(data)
+    assert reader.to_dict() == ExtractiveQAReader(model="x").to_dict()
+    assert "no longer used" in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -57,8 +64,8 @@ def test_yaml_round_trip_keeps_every_setting() -> None:
         {"top_k": 0},
         {"max_answer_length": 0},
         {"max_seq_length": 128, "stride": 64, "max_query_length": 64},
-        {"batch_wait_ms": -1.0},
-        {"max_batch_questions": 0},
+        {"max_batch_size": 0},
+        {"cpu_workers": 0},
     ],
 )
 def test_invalid_settings_are_rejected(kwargs: dict) -> None:
@@ -72,13 +79,13 @@ def test_missing_model_directory_is_a_clear_error(tmp_path: Path) -> None:
         reader.warm_up()
 
 
-def test_requests_share_batches_by_default_on_gpus_only(shared_model: Path) -> None:
+def test_windows_go_through_the_shared_engine_by_default(shared_model: Path) -> None:
     reader = ExtractiveQAReader(model=str(shared_model), device=ComponentDevice.from_str("cpu"))
     assert reader.batch_requests is None and reader.resolved_batch_requests is None
     reader.warm_up()
-    assert reader.resolved_batch_requests is False  # on CPU, concurrent calls run side by side (measured faster)
-    sequential = [reader.run(query="What is SoCal short for?", documents=[Document(content=SOCAL)])]
-    assert reader.stats["run_batches"] == 1 and sequential[0]["answers"][0].data
+    assert reader.resolved_batch_requests is True and reader.engine is not None
+    answers = reader.run(query="What is SoCal short for?", documents=[Document(content=SOCAL)])["answers"]
+    assert answers[0].data and reader.engine.stats["windows"] == reader.stats["windows"] > 0
 
 
 @pytest.fixture(scope="module")
@@ -164,37 +171,3 @@ def test_roberta_offsets_map_back_to_the_exact_text(tiny_roberta: Path) -> None:
         assert answer.context[answer.context_offset.start : answer.context_offset.end] == answer.data
         windows.add(start // 100)
     assert len(windows) > 3  # answers come from all over the long text, not only the first window
-
-
-def test_concurrent_runs_share_batches_and_each_caller_gets_its_own_answers(shared_model: Path, heldout: dict) -> None:
-    """Eight threads ask at once: fewer model batches than questions, and every thread its own question's answers."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    items = [
-        (qa["question"], paragraph["context"])
-        for article in heldout["data"]
-        for paragraph in article["paragraphs"][:2]
-        for qa in paragraph["qas"][:2]
-    ][:24]
-    alone = ExtractiveQAReader(model=str(shared_model), batch_requests=False)
-    alone.warm_up()
-    expected = [alone.run(query=q, documents=[Document(content=c)])["answers"] for q, c in items]
-
-    shared = ExtractiveQAReader(
-        model=str(shared_model), batch_requests=True, batch_wait_ms=100.0, max_batch_questions=8
-    )
-    shared.warm_up()
-    assert shared.resolved_batch_requests is True
-    assert alone.resolved_batch_requests is False
-    with ThreadPoolExecutor(8) as pool:
-        got = list(pool.map(lambda item: shared.run(query=item[0], documents=[Document(content=item[1])]), items))
-    assert shared.stats["run_questions"] == len(items)
-    assert shared.stats["run_batches"] < len(items) / 2, shared.stats  # they did share
-    for (question, _), want, result in zip(items, expected, got, strict=True):
-        answers = result["answers"]
-        assert {a.query for a in answers} == {question}  # its own question, not a neighbour's
-        assert answers[0].data == want[0].data, question
-        # scores to float rounding (see test_batch_answers_match_single_answers for the 2e-3)
-        assert answers[0].score == pytest.approx(want[0].score, abs=2e-3), question
-        assert answers[-1].data is None
-        assert answers[-1].meta["null_score_diff"] == pytest.approx(want[-1].meta["null_score_diff"], abs=0.05)
