@@ -48,12 +48,19 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from extractive_qa.testing.machine import MATMUL_SHAPE, cpu_description, matmul_peaks
+from extractive_qa.testing.machine import (
+    GPU_MATMUL_SHAPE,
+    MATMUL_SHAPE,
+    cpu_description,
+    gpu_description,
+    gpu_matmul_peaks,
+    matmul_peaks,
+)
 from extractive_qa.testing.model_flops import window_flops
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQUAD = ROOT.parent / "shared" / "data" / "squad2" / "dev-v2.0.json"
-READERS = ("stock", "ours", "ours-fp32", "ours-serial")
+READERS = ("stock", "stock-fp16", "ours", "ours-noengine", "ours-fp32", "ours-serial")
 
 
 def default_cache_dir() -> Path:
@@ -108,25 +115,31 @@ def peak_rss_mib() -> float:
 
 def load_reader(reader_name: str, model: str) -> tuple[Any, str]:
     """Builds and warms up one reader; returns it with its label."""
-    if reader_name == "stock":
+    if reader_name in ("stock", "stock-fp16"):
+        import torch
         from haystack.components.readers import ExtractiveReader
 
+        # fp16 as a user of a GPU would configure the stock reader (Haystack's default is fp32)
+        half = reader_name == "stock-fp16"
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
-            stock = ExtractiveReader(model=model)
+            stock = ExtractiveReader(model=model, model_kwargs={"torch_dtype": torch.float16} if half else None)
         stock.warm_up()
-        return stock, "stock ExtractiveReader (fp32)"
+        return stock, f"stock ExtractiveReader ({'fp16' if half else 'fp32'})"
     from extractive_qa.components.reader import ExtractiveQAReader
 
     ours = ExtractiveQAReader(
         model=model,
         precision="fp32" if reader_name == "ours-fp32" else "auto",
         cpu_workers=1 if reader_name == "ours-serial" else None,
+        batch_requests=False if reader_name == "ours-noengine" else None,
     )
     ours.warm_up()
+    engine = "engine" if ours.resolved_batch_requests else "no engine"
     return (
         ours,
-        f"ExtractiveQAReader ({ours.precision} -> {ours.resolved_precision}, {ours.resolved_cpu_workers} at once)",
+        f"ExtractiveQAReader ({ours.precision} -> {ours.resolved_precision}, {ours.resolved_cpu_workers} at once, "
+        f"{engine})",
     )
 
 
@@ -183,14 +196,25 @@ def measure_rss(reader_name: str, model: str, workload_path: Path, questions: in
 
 
 def measure_times(
-    reader_names: list[str], model: str, workload_path: Path, repeats: int, threads: int | None, batch_questions: int
+    reader_names: list[str],
+    model: str,
+    workload_path: Path,
+    repeats: int,
+    threads: int | None,
+    batch_questions: int,
+    clients: int,
 ) -> dict:
-    """Times all readers interleaved, question by question; returns seconds[reader][question][repeat]."""
+    """
+    Times all readers interleaved, question by question; returns seconds[reader][question][repeat]; then, per
+    repeat, each of our readers' `answer_batch()` chunks and a pass of `clients` threads calling `run()` at once.
+    """
     import torch
 
     if threads:
         torch.set_num_threads(threads)
-    peaks = matmul_peaks(threads=torch.get_num_threads())  # the readers' thread count, before any reader loads
+    gpu = gpu_description()
+    # the readers' thread count, before any reader loads; on a GPU its own peaks
+    peaks = gpu_matmul_peaks() if gpu else matmul_peaks(threads=torch.get_num_threads())
     queries, documents = load_workload(workload_path)
     work = workload_windows(model, queries, documents)
     readers = {}
@@ -208,6 +232,7 @@ def measure_times(
     chunks = [list(range(b, min(b + batch_questions, len(queries)))) for b in range(0, len(queries), batch_questions)]
     for n in batched:
         chunk_seconds[n] = [[] for _ in chunks]
+    concurrent_seconds: dict[str, list[float]] = {n: [] for n in batched}
     turn = 0
     for _ in range(repeats):
         for c, chunk in enumerate(chunks):
@@ -222,6 +247,8 @@ def measure_times(
                 start = time.perf_counter()
                 readers[name].answer_batch([queries[q] for q in chunk], [documents[q] for q in chunk])
                 chunk_seconds[name][c].append(time.perf_counter() - start)
+        for name in batched:
+            concurrent_seconds[name].append(concurrent_pass(readers[name], queries, documents, clients))
     return {
         "labels": labels,
         "stats": {n: dict(getattr(r, "stats", {})) for n, r in readers.items()},
@@ -229,6 +256,7 @@ def measure_times(
         "precisions": {n: getattr(r, "resolved_precision", None) or "fp32" for n, r in readers.items()},
         "threads": torch.get_num_threads(),
         "cpu": cpu_description(),
+        "gpu": gpu,
         "matmul_peaks_gflops": peaks,
         "work": work,
         "questions": len(queries),
@@ -236,7 +264,19 @@ def measure_times(
         "load_seconds": load_seconds,
         "seconds": seconds,
         "chunk_seconds": chunk_seconds,
+        "concurrent_seconds": concurrent_seconds,
+        "clients": clients,
     }
+
+
+def concurrent_pass(reader: Any, queries: list[str], documents: list[list[Any]], clients: int) -> float:
+    """Seconds for `clients` threads calling `run()` at once to answer every question (each takes the next one)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(lambda q: reader.run(query=queries[q], documents=documents[q]), range(len(queries))))
+    return time.perf_counter() - start
 
 
 # ---- the parent: workload, subprocesses, table --------------------------------------------------------------------
@@ -250,7 +290,9 @@ def run_subprocess(arguments: list[str]) -> dict:
 
 
 def peak_precision(reader_name: str, resolved_precision: str) -> str:
-    """Which matrix-product peak a reader's speed compares with: fp32 for the stock reader and ours-fp32."""
+    """Which matrix-product peak a reader's speed compares with: the precision it runs in."""
+    if reader_name == "stock-fp16":
+        return "fp16"
     return "fp32" if reader_name in ("stock", "ours-fp32") else resolved_precision
 
 
@@ -274,6 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     parser.add_argument("--batch-questions", type=int, default=10, help="questions per answer_batch() call")
     parser.add_argument("--rss-questions", type=int, default=3, help="questions answered in the RSS subprocess")
+    parser.add_argument("--clients", type=int, default=8, help="threads calling run() at once (default 8)")
     parser.add_argument("--phase", choices=("times", "rss"), help=argparse.SUPPRESS)
     parser.add_argument("--workload", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -282,7 +325,15 @@ def main(argv: list[str] | None = None) -> int:
         names = args.readers.split(",")
         print(
             json.dumps(
-                measure_times(names, str(args.model), args.workload, args.repeats, args.threads, args.batch_questions)
+                measure_times(
+                    names,
+                    str(args.model),
+                    args.workload,
+                    args.repeats,
+                    args.threads,
+                    args.batch_questions,
+                    args.clients,
+                )
             )
         )
         return 0
@@ -305,7 +356,9 @@ def main(argv: list[str] | None = None) -> int:
         common += ["--threads", str(args.threads)] if args.threads else []
         print(f"timing {', '.join(readers)} interleaved, {args.repeats} passes ...", file=sys.stderr)
         timing = ["--phase", "times", "--readers", ",".join(readers), "--repeats", str(args.repeats)]
-        times = run_subprocess([*timing, "--batch-questions", str(args.batch_questions), *common])
+        times = run_subprocess(
+            [*timing, "--batch-questions", str(args.batch_questions), "--clients", str(args.clients), *common]
+        )
         rss = {}
         for name in readers:
             print(f"peak RSS of {name} alone ...", file=sys.stderr)
@@ -317,12 +370,18 @@ def main(argv: list[str] | None = None) -> int:
     passages = times["passages"]
     work = times["work"]
     peaks = times["matmul_peaks_gflops"]
-    print(f"\nmachine: {times['cpu']}")
-    print(
-        f"matmul peaks ({'x'.join(map(str, MATMUL_SHAPE))}, {times['threads']} torch threads): "
-        + ", ".join(f"{precision} {gflops:.1f} GFLOP/s" for precision, gflops in peaks.items())
-        + "".join(f"; {p} not measured" for p in ("bf16", "int8") if p not in peaks)
-    )
+    print(f"\nmachine: {times['cpu']}" + (f"; GPU: {times['gpu']}" if times["gpu"] else ""))
+    if times["gpu"]:
+        print(
+            f"GPU matmul peaks ({'x'.join(map(str, GPU_MATMUL_SHAPE))}): "
+            + ", ".join(f"{precision} {gflops:.0f} GFLOP/s" for precision, gflops in peaks.items())
+        )
+    else:
+        print(
+            f"matmul peaks ({'x'.join(map(str, MATMUL_SHAPE))}, {times['threads']} torch threads): "
+            + ", ".join(f"{precision} {gflops:.1f} GFLOP/s" for precision, gflops in peaks.items())
+            + "".join(f"; {p} not measured" for p in ("bf16", "int8") if p not in peaks)
+        )
     print(
         f"workload: {questions} SQuAD 2.0 dev questions x top-{args.top_k} BM25 passages ({passages} passages), "
         f"model {model if args.model else model.name + ' (roberta-base shape, random weights)'}, "
@@ -339,9 +398,13 @@ def main(argv: list[str] | None = None) -> int:
         if name in times["chunk_seconds"]:
             label = f"{times['labels'][name]}, answer_batch() of {args.batch_questions}"
             table.append((label, pass_seconds(times["chunk_seconds"][name]), name))
-    baseline = pass_seconds(times["seconds"]["stock"]) if "stock" in readers else None
+            label = f"{times['labels'][name]}, {times['clients']} concurrent run()"
+            table.append((label, statistics.median(times["concurrent_seconds"][name]), name))
+    # the baseline: the stock reader as a user would configure it for the hardware (fp16 on a GPU)
+    base_name = "stock-fp16" if times["gpu"] and "stock-fp16" in readers else "stock"
+    baseline = pass_seconds(times["seconds"][base_name]) if base_name in readers else None
     print(
-        f"{'reader':68s} {'questions/s':>11s} {'passages/s':>10s} {'vs stock':>8s} {'peak RSS':>9s} "
+        f"{'reader':86s} {'questions/s':>11s} {'passages/s':>10s} {'vs ' + base_name:>10s} {'peak RSS':>9s} "
         f"{'GFLOP/s':>8s} {'of peak':>12s}"
     )
     summary = []
@@ -354,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
         fraction = gflops / peak_gflops if peak_gflops else None
         of_peak = f"{fraction * 100:5.1f}% {precision}" if fraction is not None else f"n/a ({precision})"
         print(
-            f"{label:68s} {questions / seconds:11.3f} {passages / seconds:10.2f} {ratio:7.2f}x {peak:6.0f} MiB "
+            f"{label:86s} {questions / seconds:11.3f} {passages / seconds:10.2f} {ratio:9.2f}x {peak:6.0f} MiB "
             f"{gflops:8.1f} {of_peak:>12s}"
         )
         summary.append(
@@ -373,13 +436,16 @@ def main(argv: list[str] | None = None) -> int:
         )
     if baseline:
         for name in readers:
-            if name == "stock":
+            if name == base_name:
                 continue
             ratios = [
                 statistics.median(s) / statistics.median(o)
-                for s, o in zip(times["seconds"]["stock"], times["seconds"][name], strict=True)
+                for s, o in zip(times["seconds"][base_name], times["seconds"][name], strict=True)
             ]
-            print(f"median per-question speed-up of {times['labels'][name]}: {statistics.median(ratios):.2f}x")
+            print(
+                f"median per-question speed-up of {times['labels'][name]} over {base_name}: "
+                f"{statistics.median(ratios):.2f}x"
+            )
     for name in readers:
         stats = times["stats"].get(name)
         if stats and stats.get("rechecked_windows"):
@@ -388,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{stats['windows']} windows (margin {times['verify_margin'][name]:.4f})"
             )
     results = {"times": times, "rss": rss}
-    machine = {"cpu": times["cpu"], "threads": times["threads"], "matmul_peaks_gflops": peaks}
+    machine = {"cpu": times["cpu"], "gpu": times["gpu"], "threads": times["threads"], "matmul_peaks_gflops": peaks}
     if args.json:
         args.json.write_text(
             json.dumps({"machine": machine, "work": work, "summary": summary, "raw": results}, indent=2),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -126,6 +127,7 @@ class ExtractiveQAReader:
         verify_margin: float | None = None,
         cpu_workers: int | None = None,
         batch_requests: bool | None = None,
+        max_queued_windows: int | None = None,
     ) -> None:
         """
         Creates an ExtractiveQAReader.
@@ -161,6 +163,9 @@ class ExtractiveQAReader:
             across questions and concurrent calls. `None` or `True` (default): yes. `False`: each call runs its own
             windows in its own thread, batched only among themselves (the reader before the engine, kept to
             measure the engine against).
+        :param max_queued_windows: The most windows waiting in the engine's queue; a caller whose windows do not
+            fit gets `ReaderBusyError` at once (a server answers 503). `None` (default): the device's, at least 4,096
+            on CPU and 16,384 on a GPU.
         """
         if max_query_length + stride + 4 > max_seq_length:
             raise ValueError(
@@ -179,6 +184,8 @@ class ExtractiveQAReader:
             raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
         if verify_margin is not None and not verify_margin >= 0:
             raise ValueError(f"verify_margin must be None or at least 0, got {verify_margin}")
+        if max_queued_windows is not None and max_queued_windows < 1:
+            raise ValueError(f"max_queued_windows must be None or at least 1, got {max_queued_windows}")
         if cpu_workers is not None and cpu_workers < 1:
             raise ValueError(f"cpu_workers must be None or at least 1, got {cpu_workers}")
         self.model_name_or_path = str(model)
@@ -199,6 +206,7 @@ class ExtractiveQAReader:
         self.verify_margin = verify_margin
         self.cpu_workers = cpu_workers
         self.batch_requests = batch_requests
+        self.max_queued_windows = max_queued_windows
         self._engine: ReaderEngine | None = None
         self.model: Any = None
         self.tokenizer: Any = None
@@ -244,6 +252,7 @@ class ExtractiveQAReader:
             verify_margin=self.verify_margin,
             cpu_workers=self.cpu_workers,
             batch_requests=self.batch_requests,
+            max_queued_windows=self.max_queued_windows,
         )
         serialize_hf_model_kwargs(data["init_parameters"]["model_kwargs"])
         return data
@@ -301,6 +310,8 @@ class ExtractiveQAReader:
         self.model = self._runner.model
         if self.batch_requests is not False:
             limits = EngineLimits.for_device(device.type, self._runner.workers, self.max_batch_size)
+            if self.max_queued_windows is not None:
+                limits = replace(limits, max_pending=self.max_queued_windows)
             self._engine = ReaderEngine(self._runner, self.tokenizer.pad_token_id or 0, limits)
         self._verify_margin = 0.0
         if self._runner.can_verify:

@@ -86,7 +86,7 @@ class EngineLimits:
             size = max_batch_size or 16
             return cls(size, size * 512, 0.0, max(4096, 64 * size * cpu_workers), cpu_workers)
         size = max_batch_size or 128
-        return cls(size, 65_536, 0.25, max(8192, 32 * size), 2)
+        return cls(size, 65_536, 0.25, max(16_384, 64 * size), 2)
 
 
 class _Request:

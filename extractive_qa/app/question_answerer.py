@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -14,15 +15,30 @@ from extractive_qa.answers import QAResult
 from extractive_qa.app.pipeline_loader import load_pipeline, read_documents, warm_up
 from extractive_qa.app.validation import MAX_RETRIEVER_TOP_K, MAX_TOP_K, validate_count, validate_question
 from extractive_qa.components.no_answer_decision import validate_threshold
-from extractive_qa.errors import InvalidField, InvalidQuestion, NothingIndexed
+from extractive_qa.errors import InvalidField, InvalidQuestion, NothingIndexed, ServerBusy
 from extractive_qa.indexing.indexer import delete_sources, index_files, index_texts
 from extractive_qa.indexing.report import IndexReport
 from extractive_qa.logs import quiet_libraries
 from extractive_qa.settings import DEFAULT_BATCH_SIZE, Settings
 from extractive_qa.store import memory_file
 from extractive_qa.store.configured_store import open_store, persist, store_errors
+from extractive_qa.utils import find_cause
 
 T = TypeVar("T")
+
+
+@contextmanager
+def reader_busy_as_server_busy() -> Iterator[None]:
+    """The reader engine's full queue (`ReaderBusyError`, however wrapped by the pipeline) as `ServerBusy` (503)."""
+    from extractive_qa.components.reader.engine import ReaderBusyError
+
+    try:
+        yield
+    except Exception as error:
+        busy = find_cause(error, lambda cause: isinstance(cause, ReaderBusyError))
+        if busy is None:
+            raise
+        raise ServerBusy(str(busy)) from None
 
 
 class QuestionAnswerer:
@@ -87,7 +103,7 @@ class QuestionAnswerer:
             return self._store
 
     def _store_call(self, call: Callable[[], T]) -> T:
-        with store_errors(self.settings):
+        with store_errors(self.settings), reader_busy_as_server_busy():
             return call()
 
     def count_documents(self) -> int:
@@ -227,5 +243,6 @@ class QuestionAnswerer:
         if not any(t.strip() for t in texts):
             raise InvalidQuestion("there is no text to answer from")
         documents = [Document(content=t, meta={"file_name": f"text {i + 1}"}) for i, t in enumerate(texts)]
-        answers = read_documents(self.query_pipeline, [question], [documents], top_k=top_k, threshold=threshold)
+        with reader_busy_as_server_busy():
+            answers = read_documents(self.query_pipeline, [question], [documents], top_k=top_k, threshold=threshold)
         return QAResult.from_extracted(question, answers[0])

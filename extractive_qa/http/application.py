@@ -143,7 +143,7 @@ class ServedApplication:
         self.settings = settings
         self.config = config
         self.qa = QuestionAnswerer(settings)
-        self.gate = WorkGate(config.max_concurrent, config.max_queue, config.queue_timeout)
+        self.gate = WorkGate(config.max_concurrent or FALLBACK_CONCURRENT, config.max_queue, config.queue_timeout)
         self.store_lock = ReadWriteLock()
         self.recent = RecentAnswers()
         self.feedback_store = FeedbackStore(feedback_path(settings))
@@ -180,9 +180,17 @@ class ServedApplication:
                 pending.extend(conditions)
 
     def load(self) -> None:
-        """Loads the model and the store now, so that no request pays for it."""
-        _ = self.qa.query_pipeline
+        """
+        Loads the model and the store now, so that no request pays for it; without `EQA_MAX_CONCURRENT`, admits as
+        many questions at once as the reader's engine batches (its batch size times its workers).
+        """
+        pipeline = self.qa.query_pipeline
         _ = self.qa.document_store
+        if self.config.max_concurrent is None:
+            engine = getattr(pipeline.get_component("reader"), "engine", None)
+            if engine is not None:
+                admitted = engine.limits.max_batch_size * engine.limits.workers
+                self.gate = WorkGate(admitted, self.config.max_queue, self.config.queue_timeout)
 
     def ask(
         self,
@@ -429,6 +437,8 @@ class ServedApplication:
 
 
 HIDDEN_FILTER_FIELD = "meta.file_path"
+#: Requests doing model work at once where neither `EQA_MAX_CONCURRENT` nor the reader's engine says how many.
+FALLBACK_CONCURRENT = 8
 
 
 def _server_paths(settings: Settings) -> list[str]:

@@ -12,7 +12,7 @@ configure the server the same way:
 | max_body_bytes | `EQA_MAX_BODY_BYTES` | 5 MiB |
 | max_upload_bytes | `EQA_MAX_UPLOAD_BYTES` | 20 MiB: the largest body of a file upload (`POST /upload`) |
 | max_documents | `EQA_MAX_DOCUMENTS` | 100 texts per indexing request |
-| max_concurrent | `EQA_MAX_CONCURRENT` | 8 requests doing model or indexing work at once (indexing alone) |
+| max_concurrent | `EQA_MAX_CONCURRENT` | what the reader's engine batches at once (CPU: 16 per worker; GPU: 256) |
 | max_queue | `EQA_MAX_QUEUE` | 32 requests waiting for their turn; more are answered 503 |
 | queue_timeout | `EQA_QUEUE_TIMEOUT` | 60 seconds of waiting, then 503 |
 | cors_origins | `EQA_CORS_ORIGINS` | none (CORS off); a comma-separated list of origins |
@@ -102,7 +102,7 @@ class ServeConfig:
     max_body_bytes: int = 5 * 1024 * 1024
     max_upload_bytes: int = 20 * 1024 * 1024
     max_documents: int = 100
-    max_concurrent: int = 8
+    max_concurrent: int | None = None
     max_queue: int = 32
     queue_timeout: float = 60.0
     cors_origins: tuple[str, ...] = ()
@@ -154,7 +154,7 @@ class ServeConfig:
             max_body_bytes=int(env_number("EQA_MAX_BODY_BYTES", cls.max_body_bytes, 1024)),
             max_upload_bytes=int(env_number("EQA_MAX_UPLOAD_BYTES", cls.max_upload_bytes, 1024)),
             max_documents=int(env_number("EQA_MAX_DOCUMENTS", cls.max_documents, 1)),
-            max_concurrent=int(env_number("EQA_MAX_CONCURRENT", cls.max_concurrent, 1)),
+            max_concurrent=env_number("EQA_MAX_CONCURRENT", None, 1),
             max_queue=int(env_number("EQA_MAX_QUEUE", cls.max_queue, 0)),
             queue_timeout=float(env_number("EQA_QUEUE_TIMEOUT", cls.queue_timeout, 0.0, float)),
             cors_origins=origins,

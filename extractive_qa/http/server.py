@@ -20,6 +20,8 @@ serve(Settings.from_env(model="../models/my-squad-model"), host="127.0.0.1", por
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,8 @@ from extractive_qa.settings import Settings
 #: The hayhooks pipeline wrappers shipped with the package (`hayhooks run --pipelines-dir` takes this folder too).
 WRAPPERS_DIR = Path(__file__).resolve().parent / "wrappers"
 DEFAULT_PORT = 1416
+#: Worker threads beyond the admitted requests: for the page's files, `/info`, `/status` and MCP's bookkeeping.
+THREAD_SPARE = 8
 
 
 def pipeline_names(folder: Path = WRAPPERS_DIR) -> list[str]:
@@ -113,9 +117,31 @@ def create_app(settings: Settings | None = None, config: ServeConfig | None = No
         mount_mcp(app, application)
     app.add_exception_handler(RequestValidationError, validation_error)
     _describe_api(app, config, application.settings)
+    _size_thread_pool(app, application)
     app.add_middleware(ServingGuard, config=config, pipelines=names)
     app.state.serve_config = config
     return app
+
+
+def _size_thread_pool(app: Any, application: ServedApplication) -> None:
+    """
+    Once the model is loaded (the app's start-up), lets the worker threads that run requests (anyio's, 40 by
+    default) hold every request the server admits, running and waiting, so that its own queue, not the thread pool,
+    decides who waits and who gets 503.
+    """
+    original = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app_: Any) -> AsyncIterator[Any]:
+        async with original(app_) as state:
+            import anyio.to_thread
+
+            limiter = anyio.to_thread.current_default_thread_limiter()
+            gate = application.gate
+            limiter.total_tokens = max(limiter.total_tokens, gate.max_running + gate.max_waiting + THREAD_SPARE)
+            yield state
+
+    app.router.lifespan_context = lifespan
 
 
 def _remove_hayhooks_endpoints(app: Any) -> None:
