@@ -45,6 +45,7 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # Methods that change nothing on this server: a page of another site may send them (it cannot read the answer).
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_SHOWN_HOST_CHARS = 100
+MAX_SHOWN_PATH_CHARS = 200
 
 
 def is_page_path(path: str) -> bool:
@@ -130,7 +131,8 @@ class ServingGuard:
                 {},
             )
         if path not in self.served and not is_page_path(path):
-            return 404, f"no such endpoint: {method} {path} (served: {self.served_list}; the page at /)", {}
+            shown = path if len(path) <= MAX_SHOWN_PATH_CHARS else path[:MAX_SHOWN_PATH_CHARS] + "..."
+            return 404, f"no such endpoint: {method} {shown} (served: {self.served_list}; the page at /)", {}
         if method not in SAFE_METHODS and config.is_cross_site(headers):
             return (
                 403,
