@@ -152,11 +152,25 @@ def _run(args: argparse.Namespace) -> int:
     if args.command in FEEDBACK_COMMANDS:
         return run_feedback_command(args, settings_from_args(args))
     if args.command == "count":
-        from extractive_qa.store.embedded_index import passage_count
+        from extractive_qa.store.embedded_index import passage_count, require_store
 
-        count = passage_count(settings_from_args(args))
+        settings = settings_from_args(args)
+        require_store(settings)  # a mistyped --store-path is not an empty store
+        count = passage_count(settings)
         print(count if count is not None else _answerer(args).count_documents())
         return 0
+    from extractive_qa.store.embedded_index import naming_a_missing_store, require_store, require_writable
+
+    settings = settings_from_args(args)
+    if args.command == "remove":
+        require_store(settings)  # a mistyped --store-path is not an empty store
+    if args.command in ("index", "remove", "import-store"):
+        require_writable(settings)  # a read-only store is refused before any file is read
+    with naming_a_missing_store(settings):  # ask checks its question and model first
+        return _run_with_store(args)
+
+
+def _run_with_store(args: argparse.Namespace) -> int:
     qa = _answerer(args)
     if args.command == "index":
         if args.batch_size < 1:

@@ -87,8 +87,12 @@ def decode_document(stored: tantivy.Document) -> Document:
 
     :param stored: The stored fields, as `Searcher.doc()` returns them.
     :returns: The Haystack document (without a score).
+    :raises ValueError: If the stored fields are not a document this store wrote (a damaged index).
     """
-    return Document.from_dict(json.loads(stored.get_first(DOCUMENT_FIELD)))
+    try:
+        return Document.from_dict(json.loads(stored.get_first(DOCUMENT_FIELD)))
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        raise ValueError(f"a stored document cannot be decoded ({type(error).__name__}: {error})") from error
 
 
 def meta_equality_terms(field: str, value: Any) -> list[str]:

@@ -5,13 +5,17 @@ The index is a directory; several processes may use it at once. Every write (`wr
 `update_by_filter`) is one tantivy commit, so a crash or a kill mid-write leaves the index at its last commit. Only
 one process writes at a time (tantivy's writer lock, held for one call and waited for up to `lock_timeout`
 seconds); readers reload the index before every read (a cheap check of meta.json), so they see every commit,
-other processes' included. See `schema` for what is indexed and `filters` for how filters are run.
+other processes' included. Reads create nothing and take no writer lock: where there is no index yet they find no
+documents, and an index this process may not write (a read-only store) is read through a private view of it (see
+`read_only`). A damaged index raises `IndexDamagedError` wherever tantivy notices: opening, searching, reading stored
+documents, writing. See `schema` for what is indexed and `filters` for how filters are run.
 """
 
 import threading
-from collections.abc import Iterable
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import tantivy
@@ -23,19 +27,24 @@ from haystack.errors import FilterError
 from haystack.utils import expit
 from haystack.utils.filters import document_matches_filter
 
+from extractive_qa.components.document_stores.tantivy.damage import probe_segments
+from extractive_qa.components.document_stores.tantivy.damage import verify_checksums as verify_checksums_of
 from extractive_qa.components.document_stores.tantivy.document_codec import decode_document, encode_document
+from extractive_qa.components.document_stores.tantivy.errors import IndexDamagedError, reading_errors
 from extractive_qa.components.document_stores.tantivy.filters import TantivyFilter, translate_filters
-from extractive_qa.components.document_stores.tantivy.index_directory import open_index
+from extractive_qa.components.document_stores.tantivy.index_directory import holds_index, open_index, open_to_read_index
 from extractive_qa.components.document_stores.tantivy.index_writer import (
     DEFAULT_WRITER_THREADS,
     MIN_HEAP_BYTES_PER_THREAD,
     exclusive_writer,
 )
+from extractive_qa.components.document_stores.tantivy.read_only import ReadableIndex
 from extractive_qa.components.document_stores.tantivy.schema import (
     CONTENT_FIELD,
     ID_FIELD,
     SEQ_FIELD,
     build_content_analyzer,
+    build_schema,
 )
 
 logger = logging.getLogger(__name__)
@@ -84,11 +93,12 @@ class TantivyDocumentStore:
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     ) -> None:
         """
-        Describes the store; the index at `index_path` is opened on first use (created, with its directory, where
-        there is none), so building a pipeline from YAML touches no disk.
+        Describes the store; the index at `index_path` is opened on first use (created, with its directory, by the
+        first write where there is none), so building a pipeline from YAML touches no disk.
 
-        :param index_path: The index directory. It is created if missing; an existing directory must be empty or hold
-            a `TantivyDocumentStore` index. Opening takes milliseconds whatever the index size.
+        :param index_path: The index directory. The first write creates it if missing (reads find no documents there
+            and create nothing); an existing directory must be empty or hold a `TantivyDocumentStore` index. Opening
+            takes milliseconds whatever the index size.
         :param writer_heap_bytes: The memory tantivy may use to index one write before flushing it to a segment
             (at least 15 MB per writer thread).
         :param writer_threads: tantivy's indexing threads per write. One (the default) suits two cores: tantivy indexes
@@ -98,7 +108,7 @@ class TantivyDocumentStore:
             before it raises `IndexBusyError`.
         :raises ValueError: If `writer_heap_bytes`, `writer_threads` or `lock_timeout` is out of range.
         :raises DocumentStoreError: On first use, if `index_path` is a file, cannot be created, read or written, or is
-            a directory holding other files or another tantivy index.
+            a directory holding other files or another tantivy index; `IndexDamagedError` where the index is damaged.
         """
         if writer_threads < 1:
             raise ValueError(f"writer_threads must be at least 1, got {writer_threads}")
@@ -114,16 +124,90 @@ class TantivyDocumentStore:
         self.writer_threads = writer_threads
         self.lock_timeout = lock_timeout
         self._opened: tantivy.Index | None = None  # opened on first use: building a pipeline touches no disk
+        self._read_only: ReadableIndex | None = None  # the index read through a view, where this process may not write
+        self._no_index: tantivy.Index | None = None  # an empty in-memory index, read while there is none on disk
         self._opening = threading.Lock()
 
     @property
     def _index(self) -> tantivy.Index:
-        """The index, opened (or created) on first use."""
+        """The index to write (and read), opened, or created, on first use."""
         if self._opened is None:
             with self._opening:  # threads sharing the store open it once
                 if self._opened is None:
                     self._opened = open_index(self.index_path)
+                    self._read_only = None
         return self._opened
+
+    def _reading_index(self) -> ReadableIndex:
+        """
+        The index to read, opened on first use without creating or locking anything for writing: in place, through a
+        read-only view where this process may not write there (a stale view is made again), or an empty in-memory
+        index while there is no index on disk yet (looked for again on every read). Holding what is returned keeps a
+        view's directory until the read is done.
+        """
+        with self._opening:
+            if self._opened is not None:
+                return ReadableIndex(self._opened)
+            if self._read_only is not None and self._read_only.view is not None and self._read_only.view.is_current():
+                return self._read_only
+            self._read_only = None
+            if not holds_index(self.index_path):
+                if self._no_index is None:
+                    self._no_index = tantivy.Index(build_schema())
+                return ReadableIndex(self._no_index)
+            readable = open_to_read_index(self.index_path)
+            if readable.view is None:
+                self._opened = readable.index
+            else:
+                self._read_only = readable
+            return readable
+
+    @contextmanager
+    def _read(self) -> Iterator[tuple[tantivy.Schema, tantivy.Searcher]]:
+        """The schema and a searcher of the latest commit, for one read; tantivy's failures become store errors."""
+        with reading_errors(self.index_path):
+            readable = self._reading_index()
+            readable.index.reload()
+            yield readable.index.schema, readable.index.searcher()
+
+    def index_exists(self) -> bool:
+        """
+        Whether there is an index at `index_path` (reads of a store without one find no documents).
+
+        :raises DocumentStoreError: If `index_path` is a file or a directory of other files.
+        :raises IndexDamagedError: If it holds segment files without their meta.json.
+        """
+        return self._opened is not None or holds_index(self.index_path)
+
+    def check_index(self, verify_checksums: bool = False) -> int:
+        """
+        Checks that the index can be read: opens it and reads the first stored document of every segment (cheap,
+        milliseconds), and, with `verify_checksums`, every segment file against its checksum (reads every byte:
+        about a second per GB). Damage deeper inside a file than the cheap check reads shows when a search reads it.
+
+        ### Usage example
+
+        ```python
+        store = TantivyDocumentStore(index_path="/tmp/my-index")
+        try:
+            print(store.check_index(), "passages, readable")
+        except IndexDamagedError as error:
+            print(error)
+        ```
+
+        :param verify_checksums: Also verify every segment file's checksum.
+        :returns: The number of documents (0 where there is no index yet).
+        :raises IndexDamagedError: If the index is damaged.
+        :raises DocumentStoreError: If it cannot be read for another reason.
+        """
+        with self._read() as (_schema, searcher):
+            probe_segments(searcher)
+            count = searcher.num_docs
+        if verify_checksums and self.index_exists():
+            problem = verify_checksums_of(Path(self.index_path))
+            if problem is not None:
+                raise IndexDamagedError(self.index_path, problem)
+        return count
 
     def to_dict(self) -> dict[str, Any]:
         """
@@ -156,7 +240,8 @@ class TantivyDocumentStore:
         """
         Returns the number of documents in the store (read from the index's segment metadata, in milliseconds).
         """
-        return self._searcher().num_docs
+        with self._read() as (_schema, searcher):
+            return searcher.num_docs
 
     def count_documents_by_filter(self, filters: dict[str, Any]) -> int:
         """
@@ -166,13 +251,13 @@ class TantivyDocumentStore:
         :returns: The number of matching documents.
         :raises FilterError: If the filters are malformed.
         """
-        searcher = self._searcher()
-        if not filters:
-            return searcher.num_docs
-        translated = translate_filters(filters, self._index.schema, searcher)
-        if translated.exact:
-            return _count(searcher, translated.query)
-        return len(self._matching(searcher, filters))
+        with self._read() as (schema, searcher):
+            if not filters:
+                return searcher.num_docs
+            translated = translate_filters(filters, schema, searcher)
+            if translated.exact:
+                return _count(searcher, translated.query)
+            return len(self._matching(schema, searcher, filters))
 
     def filter_documents(self, filters: dict[str, Any] | None = None) -> list[Document]:
         """
@@ -184,8 +269,8 @@ class TantivyDocumentStore:
         :returns: The matching documents.
         :raises FilterError: If the filters are malformed.
         """
-        searcher = self._searcher()
-        return [document for _seq, document in self._matching(searcher, filters)]
+        with self._read() as (schema, searcher):
+            return [document for _seq, document in self._matching(schema, searcher, filters)]
 
     def write_documents(self, documents: list[Document], policy: DuplicatePolicy = DuplicatePolicy.NONE) -> int:
         """
@@ -254,7 +339,7 @@ class TantivyDocumentStore:
         :param document_ids: The IDs of the documents to delete.
         """
         ids = [document_id for document_id in dict.fromkeys(document_ids) if isinstance(document_id, str)]
-        if not ids:
+        if not ids or not self.index_exists():
             return
         with self._writer() as writer:
             query = self._ids_query(ids)
@@ -265,8 +350,11 @@ class TantivyDocumentStore:
 
     def delete_all_documents(self) -> None:
         """
-        Deletes every document in the store, in one commit (the index and its directory stay).
+        Deletes every document in the store, in one commit (the index and its directory stay; where there is no index,
+        none is created).
         """
+        if not self.index_exists():
+            return
         with self._writer() as writer:
             writer.delete_all_documents()
             writer.commit()
@@ -284,14 +372,17 @@ class TantivyDocumentStore:
         :raises FilterError: If the filters are empty or malformed.
         """
         _require_filters(filters, "delete_by_filter", "call delete_all_documents() to delete every document")
+        if not self.index_exists():
+            return self.count_documents_by_filter(filters)  # checks the filters; there is nothing to delete
         with self._writer() as writer:
             searcher = self._searcher()
-            translated = translate_filters(filters, self._index.schema, searcher)
+            schema = self._index.schema
+            translated = translate_filters(filters, schema, searcher)
             if translated.exact:
                 deleted = _count(searcher, translated.query)
                 query = translated.query
             else:
-                ids = [document.id for _seq, document in self._matching(searcher, filters, translated)]
+                ids = [document.id for _seq, document in self._matching(schema, searcher, filters, translated)]
                 deleted = len(ids)
                 query = self._ids_query(ids)
             if deleted:
@@ -312,8 +403,10 @@ class TantivyDocumentStore:
         :raises DocumentStoreError: If the new meta cannot be stored (nothing is updated then).
         """
         _require_filters(filters, "update_by_filter", "use a filter that matches the documents to update")
+        if not self.index_exists():
+            return self.count_documents_by_filter(filters)  # checks the filters; there is nothing to update
         with self._writer() as writer:
-            matches = self._matching(self._searcher(), filters)
+            matches = self._matching(self._index.schema, self._searcher(), filters)
             updated = []
             for seq, document in matches:
                 updated.append(encode_document(replace(document, meta={**document.meta, **meta}), seq))
@@ -342,25 +435,23 @@ class TantivyDocumentStore:
         :returns: The `top_k` best documents, best first, with their `score`.
         :raises ValueError: If `top_k` is not positive.
         :raises FilterError: If the filters are malformed.
+        :raises IndexDamagedError: If the index, or a document it reads, is damaged.
         """
         if top_k < 1:
             raise ValueError(f"top_k must be greater than 0, got {top_k}")
         terms = list(dict.fromkeys(build_content_analyzer().analyze(query or "")))
         if not terms:
             return []
-        searcher = self._searcher()
-        text_query = tantivy.Query.boolean_query(
-            [
-                (tantivy.Occur.Should, tantivy.Query.term_query(self._index.schema, CONTENT_FIELD, term))
-                for term in terms
-            ]
-        )
-        translated = translate_filters(filters, self._index.schema, searcher) if filters else None
-        if translated is None:
-            hits = searcher.search(text_query, limit=top_k, count=False).hits
-            scored = [(score, decode_document(searcher.doc(address))) for score, address in hits]
-        else:
-            scored = self._filtered_bm25(searcher, text_query, filters, translated, top_k)
+        with self._read() as (schema, searcher):
+            text_query = tantivy.Query.boolean_query(
+                [(tantivy.Occur.Should, tantivy.Query.term_query(schema, CONTENT_FIELD, term)) for term in terms]
+            )
+            translated = translate_filters(filters, schema, searcher) if filters else None
+            if translated is None:
+                hits = searcher.search(text_query, limit=top_k, count=False).hits
+                scored = [(score, decode_document(searcher.doc(address))) for score, address in hits]
+            else:
+                scored = self._filtered_bm25(searcher, text_query, filters, translated, top_k)
         return [
             replace(document, score=expit(score / BM25_SCALING_FACTOR) if scale_score else float(score))
             for score, document in scored
@@ -409,16 +500,20 @@ class TantivyDocumentStore:
         )
 
     def _searcher(self) -> tantivy.Searcher:
-        """A searcher of the latest commit (this process's or another's)."""
+        """A searcher of the latest commit (this process's or another's) of the index being written."""
         self._index.reload()
         return self._index.searcher()
 
     def _matching(
-        self, searcher: tantivy.Searcher, filters: dict[str, Any] | None, translated: TantivyFilter | None = None
+        self,
+        schema: tantivy.Schema,
+        searcher: tantivy.Searcher,
+        filters: dict[str, Any] | None,
+        translated: TantivyFilter | None = None,
     ) -> list[tuple[int, Document]]:
         """The documents that match `filters`, with their `seq`, in insertion order."""
         if filters and translated is None:
-            translated = translate_filters(filters, self._index.schema, searcher)
+            translated = translate_filters(filters, schema, searcher)
         query = translated.query if translated is not None else tantivy.Query.all_query()
         total = _count(searcher, query)
         if total == 0:

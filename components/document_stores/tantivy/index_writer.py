@@ -12,7 +12,12 @@ from contextlib import contextmanager, suppress
 import tantivy
 from haystack.document_stores.errors import DocumentStoreError
 
-from extractive_qa.components.document_stores.tantivy.errors import IndexBusyError
+from extractive_qa.components.document_stores.tantivy.errors import (
+    IndexBusyError,
+    IndexDamagedError,
+    is_tantivy_failure,
+    tantivy_failure,
+)
 
 WRITER_LOCK_FILE = ".tantivy-writer.lock"
 MIN_HEAP_BYTES_PER_THREAD = 15_000_000  # tantivy refuses smaller indexing arenas
@@ -32,8 +37,9 @@ def exclusive_writer(
     Opens the index's writer for one write, waiting up to `lock_timeout` seconds while another writer holds the lock.
 
     The body adds and deletes documents and commits; if it raises, the uncommitted changes are rolled back (a
-    `ValueError`, tantivy's way of reporting a failure, becomes a `DocumentStoreError`). On leaving, the merges the
-    commit started are finished and the lock is released.
+    `ValueError` or a panic, tantivy's ways of reporting a failure, becomes a `DocumentStoreError`, an
+    `IndexDamagedError` where the index is damaged). On leaving, the merges the commit started are finished and the
+    lock is released.
 
     :param index: The index.
     :param index_path: The index directory, for error messages.
@@ -41,29 +47,39 @@ def exclusive_writer(
     :param threads: The number of indexing threads.
     :param lock_timeout: Seconds to wait for another writer to finish.
     :raises IndexBusyError: If the lock is still held after `lock_timeout` seconds.
-    :raises DocumentStoreError: If tantivy cannot open a writer for another reason.
+    :raises IndexDamagedError: If tantivy finds the index damaged while writing or merging.
+    :raises DocumentStoreError: If tantivy cannot open a writer for another reason, or the write fails.
     """
     writer = _acquire(index, index_path, heap_bytes, threads, lock_timeout)
     try:
         yield writer
-    except ValueError as error:  # how tantivy reports failures (an I/O error while committing, ...)
+    except BaseException as error:
         with suppress(Exception):  # the original error is the one to report
             writer.rollback()
-        raise DocumentStoreError(
-            f"Writing to the tantivy index at '{index_path}' failed: {error}{_disk_note(index_path, error)}"
-        ) from error
-    except BaseException:
-        with suppress(Exception):
-            writer.rollback()
+        if is_tantivy_failure(error):  # how tantivy reports failures (an I/O error while committing, damage, ...)
+            raise _write_failure(error, index_path, "Writing to") from error
         raise
     finally:
         try:
             writer.wait_merging_threads()
-        except ValueError as error:
-            raise DocumentStoreError(
-                f"Merging segments of the tantivy index at '{index_path}' failed: "
-                f"{error}{_disk_note(index_path, error)}"
-            ) from error
+        except BaseException as error:
+            if not is_tantivy_failure(error):
+                raise
+            raise _write_failure(error, index_path, "Merging segments of") from error
+
+
+def _write_failure(error: BaseException, index_path: str, doing: str) -> DocumentStoreError:
+    """
+    The store error for a failed write: the disk is (nearly) full, or the index is damaged (only where tantivy says
+    so in as many words: a write's I/O error is no proof of damage), or else what tantivy said.
+    """
+    note = _disk_note(index_path, error)
+    failure = tantivy_failure(error, index_path, doing, writing=True)
+    if isinstance(failure, IndexDamagedError) and not note and "No space left" not in str(error):
+        return failure
+    return DocumentStoreError(
+        f"{doing} the tantivy index at '{index_path}' failed: {' '.join(str(error).split())}{note}"
+    )
 
 
 def _acquire(
@@ -75,9 +91,7 @@ def _acquire(
             return index.writer(heap_size=heap_bytes, num_threads=threads)
         except ValueError as error:
             if "LockBusy" not in str(error):
-                raise DocumentStoreError(
-                    f"Cannot open a writer on the tantivy index at '{index_path}': {error}"
-                ) from error
+                raise tantivy_failure(error, index_path, "Opening a writer on") from error
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise IndexBusyError(

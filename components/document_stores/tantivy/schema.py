@@ -22,8 +22,7 @@ not take JSON paths and they index date-like strings as dates, which would break
 """
 
 import functools
-import json
-from pathlib import Path
+from typing import Any
 
 import tantivy
 
@@ -83,18 +82,14 @@ def build_content_analyzer() -> tantivy.TextAnalyzer:
     )
 
 
-def schema_mismatch(index_dir: Path) -> str | None:
+def schema_mismatch(meta: dict[str, Any]) -> str | None:
     """
     Compares the schema recorded in an existing index's meta.json with this store's schema.
 
-    :param index_dir: A directory holding a tantivy index.
+    :param meta: The index's meta.json, parsed (see `damage.read_meta`).
     :returns: `None` when the schemas agree, else a short description of the difference.
     """
-    try:
-        recorded = json.loads((index_dir / "meta.json").read_text(encoding="utf-8"))["schema"]
-        fields = {entry["name"]: entry["type"] for entry in recorded}
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        return f"its meta.json cannot be read ({error})"
+    fields = {entry["name"]: entry["type"] for entry in meta["schema"]}
     if fields != EXPECTED_FIELDS:
         return f"its fields are {sorted(fields)}, a TantivyDocumentStore index has {sorted(EXPECTED_FIELDS)}"
     return None

@@ -449,10 +449,11 @@ class TestDeletes:
 
 class TestBadIndexPath:
     def test_nothing_touches_the_disk_before_first_use(self, tmp_path: Path) -> None:
-        """Building a pipeline from YAML (or validating one) creates no index directory anywhere."""
+        """Building a pipeline from YAML (or validating one) creates no index directory anywhere; nor do reads."""
         store = TantivyDocumentStore.from_dict(TantivyDocumentStore(str(tmp_path / "index")).to_dict())
         assert not (tmp_path / "index").exists()
-        assert store.count_documents() == 0 and (tmp_path / "index" / "meta.json").is_file()
+        assert store.count_documents() == 0 and not (tmp_path / "index").exists()
+        assert store.write_documents([Document(content="x")]) == 1 and (tmp_path / "index" / "meta.json").is_file()
 
     def test_a_file(self, tmp_path: Path) -> None:
         path = tmp_path / "store.json"
@@ -465,7 +466,8 @@ class TestBadIndexPath:
         # there is; it is tantivy's own, so the index opens (the race a second process once lost, now and then)
         (tmp_path / ".tmpAb12Cd").write_text("{")
         store = TantivyDocumentStore(str(tmp_path))
-        assert store.count_documents() == 0 and (tmp_path / "meta.json").is_file()
+        assert store.count_documents() == 0
+        assert store.write_documents([Document(content="x")]) == 1 and (tmp_path / "meta.json").is_file()
 
     def test_a_directory_with_other_files(self, tmp_path: Path) -> None:
         (tmp_path / "notes.txt").write_text("mine")
@@ -489,16 +491,19 @@ class TestBadIndexPath:
 
     def test_a_path_that_cannot_be_created(self, tmp_path: Path) -> None:
         (tmp_path / "file").write_text("x")
+        store = TantivyDocumentStore(str(tmp_path / "file" / "index"))
+        assert store.count_documents() == 0  # nothing there to read; only a write creates the directory
         with pytest.raises(DocumentStoreError, match="Cannot create the index directory"):
-            TantivyDocumentStore(str(tmp_path / "file" / "index")).count_documents()
+            store.write_documents([Document(content="x")])
 
     @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="permissions do not apply to root")
     def test_a_directory_that_is_not_writable(self, tmp_path: Path) -> None:
         locked = tmp_path / "locked"
         locked.mkdir(mode=0o500)
         try:
+            assert TantivyDocumentStore(str(locked)).count_documents() == 0  # reading needs no write permission
             with pytest.raises(DocumentStoreError, match="not readable and writable"):
-                TantivyDocumentStore(str(locked)).count_documents()
+                TantivyDocumentStore(str(locked)).write_documents([Document(content="x")])
         finally:
             locked.chmod(0o700)
 
