@@ -1,10 +1,13 @@
 """
 The features a calibrated no-answer decision (`NoAnswerThreshold(signal="calibrated")`) may weigh.
 
-Each feature is a number computed from one extracted answer and the other answers to its question: the reader's
-evidence (logits, score, the no-answer entry's null score) and how well the question's words are covered by the
-text the answer comes from. The coverage features capture what unanswerable questions often look like: a name,
-number or other word of the question that the passage does not contain, or a negation.
+Each feature is a number computed from one extracted answer, the other answers to its question and the passages
+read (the retriever's output, when there is one): the reader's evidence (logits, score, the no-answer entry's null
+score), how well the question's words are covered by the text the answer comes from, and the retrieval evidence
+(the question's terms no passage read mentions, the answer passage's rank and BM25 score against the best one's,
+how many passages give the same answer). The coverage features capture what unanswerable questions often look
+like: a name, number or other word of the question that the passage does not contain, or a negation; the retrieval
+features what a question about something the collection does not hold looks like.
 
 Usage example:
 ```python
@@ -24,7 +27,9 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from haystack import ExtractedAnswer
+from haystack import Document, ExtractedAnswer
+
+from extractive_qa.components.question_terms import Coverage, coverage
 
 # Function words left out when measuring how much of a question a text covers.
 _STOPWORD_TEXT = """
@@ -66,9 +71,21 @@ def _meta_number(answer: ExtractedAnswer | None, key: str) -> float:
 class AnswerContext:
     """The answers to one question, which some features compare an answer with."""
 
-    def __init__(self, answers: list[ExtractedAnswer]) -> None:
+    def __init__(self, answers: list[ExtractedAnswer], documents: list[Document] | None = None) -> None:
         self.real = [a for a in answers if a.data is not None]
         self.no_answer = next((a for a in answers if a.data is None), None)
+        self.documents = documents
+        self._read: list[str] | None = None
+
+    @property
+    def texts_read(self) -> list[str]:
+        """The texts of the passages read: the documents given, else the answers' own passages."""
+        if self._read is None:
+            if self.documents is not None:
+                self._read = [d.content or "" for d in self.documents]
+            else:
+                self._read = list(dict.fromkeys(_document_text(a) for a in self.real))
+        return self._read
 
 
 def _document_text(answer: ExtractedAnswer) -> str:
@@ -91,6 +108,30 @@ def _runner_up_gap(answer: ExtractedAnswer, context: AnswerContext) -> float:
 def _missing(answer: ExtractedAnswer, words: frozenset[str] | tuple[str, ...]) -> float:
     present = _words(_document_text(answer))
     return float(sum(w not in present for w in set(words)))
+
+
+def _term_coverage(answer: ExtractedAnswer, context: AnswerContext) -> Coverage:
+    return coverage(answer.query or "", _document_text(answer), context.texts_read)
+
+
+def _retrieval_position(answer: ExtractedAnswer, context: AnswerContext) -> int | None:
+    if not context.documents or answer.document is None:
+        return None
+    ids = [d.id for d in context.documents]
+    return ids.index(answer.document.id) if answer.document.id in ids else None
+
+
+def _retrieval_rank(answer: ExtractedAnswer, context: AnswerContext) -> float:
+    position = _retrieval_position(answer, context)
+    return 0.0 if position is None else float(position)
+
+
+def _retrieval_score_ratio(answer: ExtractedAnswer, context: AnswerContext) -> float:
+    position = _retrieval_position(answer, context)
+    scores = [d.score for d in context.documents or []]
+    if position is None or any(s is None for s in scores) or not scores or max(scores) <= 0:
+        return 1.0
+    return float(scores[position]) / float(max(scores))
 
 
 Feature = Callable[[ExtractedAnswer, AnswerContext], float]
@@ -137,13 +178,49 @@ FEATURES: dict[str, tuple[str, Feature]] = {
         "1 when the question holds a negation (not, never, no, without, n't, ...), else 0",
         lambda a, c: float(bool(_NEGATION.search(a.query or ""))),
     ),
+    "term_coverage": (
+        "the weighted share of the question's stemmed terms its passage mentions (names weigh 2, others 1)",
+        lambda a, c: _term_coverage(a, c).share,
+    ),
+    "missing_terms": (
+        "the number of the question's stemmed terms its passage does not mention",
+        lambda a, c: float(len(_term_coverage(a, c).missing)),
+    ),
+    "unmentioned_terms": (
+        "the number of the question's stemmed terms no passage read mentions",
+        lambda a, c: float(len(_term_coverage(a, c).unmentioned)),
+    ),
+    "unmentioned_names": (
+        "the number of the question's name terms (capitalized, numeric) no passage read mentions",
+        lambda a, c: float(sum(t.name for t in _term_coverage(a, c).unmentioned)),
+    ),
+    "retrieval_rank": (
+        "the rank of the answer's passage among the passages read, from 0 (0 without retrieval)",
+        _retrieval_rank,
+    ),
+    "retrieval_score_ratio": (
+        "the BM25 score of the answer's passage over the best passage's (1 without retrieval scores)",
+        _retrieval_score_ratio,
+    ),
+    "answer_support": (
+        "the number of passages read that give the same answer (AnswerDeduplicator's meta['support'], else 1)",
+        lambda a, c: float((a.meta or {}).get("support") or 1),
+    ),
 }
 
 
-def compute_features(answer: ExtractedAnswer, answers: list[ExtractedAnswer], names: list[str]) -> dict[str, float]:
-    """The named features of `answer` (`answers`: every answer to its question, the no-answer entry included)."""
+def compute_features(
+    answer: ExtractedAnswer,
+    answers: list[ExtractedAnswer],
+    names: list[str],
+    documents: list[Document] | None = None,
+) -> dict[str, float]:
+    """
+    The named features of `answer` (`answers`: every answer to its question, the no-answer entry included;
+    `documents`: the passages read, in the retriever's order, when there was retrieval).
+    """
     unknown = [n for n in names if n not in FEATURES]
     if unknown:
         raise ValueError(f"unknown feature(s) {', '.join(unknown)}; known: {', '.join(FEATURES)}")
-    context = AnswerContext(answers)
+    context = AnswerContext(answers, documents)
     return {name: FEATURES[name][1](answer, context) for name in names}

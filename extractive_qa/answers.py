@@ -11,7 +11,9 @@ each answer carries
 - `confidence` (0 to 1) and `confidence_basis`: the calibrated answerability probability where the pipeline's
   no-answer decision is calibrated (`"calibrated"`), else the model's own odds of this span against "no answer",
   `sigmoid(-null_score_diff)` (`"null_score"`), else the reader's score (`"score"`);
-- `below_threshold`: the answer did not clear the no-answer threshold (it is listed after the no-answer entry).
+- `below_threshold`: the answer did not clear the no-answer threshold (it is listed after the no-answer entry);
+- `reason`: on the no-answer entry, why the decision is "no answer", in one short phrase ("no passage mentions
+  Veltmark", "the best candidate is below the threshold"); on an answer below the threshold, why it did not pass.
 
 Usage example:
 ```python
@@ -97,6 +99,7 @@ class Answer:
     confidence: float | None = None
     confidence_basis: ConfidenceBasis | None = None
     below_threshold: bool = False
+    reason: str | None = None
 
     @property
     def is_no_answer(self) -> bool:
@@ -147,6 +150,7 @@ class Answer:
             page_number=page,
             confidence=confidence,
             confidence_basis=basis,
+            reason=_reason(answer),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -211,7 +215,7 @@ class QAResult:
         for rank, answer in enumerate(self.answers, start=1):
             if answer.is_no_answer:
                 if rank == 1:
-                    lines.append("no answer")
+                    lines.append(f"no answer ({_one_line(answer.reason)})" if answer.reason else "no answer")
                     candidate = self.best_candidate
                     if candidate is not None:
                         lines.append(
@@ -232,6 +236,12 @@ def percent(share: float) -> str:
     if share < 0.005:
         return "<1%"
     return f"{share:.0%}"
+
+
+def _reason(answer: ExtractedAnswer) -> str | None:
+    """The decision's reason for the no-answer entry, or for an answer that did not pass (`meta["reason"]`)."""
+    reason = (answer.meta or {}).get("reason")
+    return reason if isinstance(reason, str) and reason else None
 
 
 def _one_line(text: str | None) -> str:

@@ -91,7 +91,7 @@ def test_the_command_line_lines() -> None:
     ordered = NoAnswerThreshold(threshold=-5.0).run(answers=[_span("Tartu", 0.5)])["answers"]
     abstained = QAResult.from_extracted("q", ordered)
     assert abstained.format().splitlines() == [
-        "no answer",
+        "no answer (the best candidate is below the threshold)",
         "   best candidate, below the no-answer threshold: Tartu  (confidence 38%, source: engine.pdf, page 3)",
     ]
 

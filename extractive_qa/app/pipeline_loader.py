@@ -13,6 +13,7 @@ pipeline = load_pipeline(Settings.from_env(), "query")  # the model loads at pip
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from haystack import Document, ExtractedAnswer, Pipeline
@@ -77,6 +78,7 @@ def read_documents(
     """
     Runs the query pipeline's components after the retriever (`reader`, `deduplicator`, then `threshold` unless
     `decide=False`) on given documents: one list of documents per question, read in one pass through the model.
+    The decision sees the documents as the passages read, as it sees the retriever's output in the pipeline.
 
     :param pipeline: A query pipeline (warmed up).
     :param queries: The questions.
@@ -96,4 +98,14 @@ def read_documents(
     if not decide:
         return batches
     decision = pipeline.get_component("threshold")
-    return [decision.run(answers=answers, threshold=threshold)["answers"] for answers in batches]
+    if not _takes_documents(decision):  # a decision without the passages-read input (an older custom component)
+        return [decision.run(answers=answers, threshold=threshold)["answers"] for answers in batches]
+    return [
+        decision.run(answers=answers, threshold=threshold, documents=docs)["answers"]
+        for answers, docs in zip(batches, documents, strict=True)
+    ]
+
+
+def _takes_documents(component: Any) -> bool:
+    """Whether a component's `run` takes the passages read (`documents`), as `NoAnswerThreshold` does."""
+    return "documents" in inspect.signature(component.run).parameters

@@ -232,11 +232,11 @@ def _tune(args: argparse.Namespace, evaluation: Any) -> int:
     records = RecordFile(work / "records.jsonl", evaluation.fingerprint(), restart=args.restart)
     evaluation.predict(dataset, records)
     stored = {q.id: records.records[q.id] for q in dataset.questions}
-    result = tune(dataset, stored, signal=signal, features=features)
+    result = tune(dataset, stored, signal=signal, features=features, base=current)
     before = score_decision(dataset, stored, current)
     summary: dict[str, Any] = {"file": args.file, "mode": args.mode, "tuned": result.to_dict(), "before": before}
     if len({q.title for q in dataset.questions}) >= 2:
-        summary["cross_validated"] = cross_split(dataset, stored, signal, features)
+        summary["cross_validated"] = cross_split(dataset, stored, signal, features, base=current)
     target = Path(args.output).expanduser() if args.output else evaluation.yaml_path
     raw_model = (
         (yaml.safe_load(evaluation.yaml_path.read_text(encoding="utf-8")) or {})

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from haystack import ExtractedAnswer
+from haystack import Document, ExtractedAnswer
 
 from extractive_qa.components.no_answer_threshold import NoAnswerThreshold
-from extractive_qa.evaluation.records import record_answers
+from extractive_qa.evaluation.records import record_answers, record_documents
 from extractive_qa.evaluation.squad_metric import SquadDataset, SquadQuestion
 
 
@@ -31,26 +31,33 @@ def stored_answers(dataset: SquadDataset, question: SquadQuestion, row: dict[str
     return record_answers(row, question.question, dataset.paragraphs)
 
 
+def stored_documents(dataset: SquadDataset, row: dict[str, Any]) -> list[Document] | None:
+    """The passages a stored question read (open mode: the retrieved ones with their scores; reader mode: `None`)."""
+    return record_documents(row, dataset.paragraphs)
+
+
 def pipeline_predictions(
     dataset: SquadDataset, records: dict[str, dict[str, Any]], decision: NoAnswerThreshold, threshold: float
 ) -> tuple[list[str], list[str], list[float]]:
     """
     The pipeline's answer to each question of `dataset` (all must be in `records`) under `decision` at `threshold`.
 
-    :returns: The predictions (`""` for no answer), the top answer texts (best non-null answers), and the top
-        answers' no-answer probabilities (the signal turned so that larger means "no answer"), in question order.
+    :returns: The predictions (`""` for no answer), the top answer texts (the best answers whose passage covers
+        the question's terms), and the top answers' no-answer probabilities (the signal turned so that larger means
+        "no answer"), in question order.
     """
     predictions: list[str] = []
     tops: list[str] = []
     na_probs: list[float] = []
     for question in dataset.questions:
         answers = stored_answers(dataset, question, records[question.id])
-        decided = decision.run(answers=answers, threshold=threshold)["answers"]
+        documents = stored_documents(dataset, records[question.id])
+        decided = decision.run(answers=answers, threshold=threshold, documents=documents)["answers"]
         predictions.append((decided[0].data or "") if decided else "")
-        ordered = ordered_answers(answers)
+        ordered = [a for a in ordered_answers(answers) if decision.covered(a, documents)]
         if ordered:
             tops.append(ordered[0].data or "")
-            na_probs.append(na_value(decision.signal, decision.evidence(ordered[0], answers)))
+            na_probs.append(na_value(decision.signal, decision.evidence(ordered[0], answers, documents)))
         else:
             tops.append("")
             na_probs.append(1e9 if decision.signal == "null_score_diff" else 1.0)

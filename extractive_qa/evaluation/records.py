@@ -85,6 +85,21 @@ def record_answers(
     return answers
 
 
+def record_documents(record: dict[str, Any], paragraphs: dict[str, str] | None = None) -> list[Document] | None:
+    """
+    The passages an open-mode record's question read, in the retriever's order with their retrieval scores, as the
+    no-answer decision saw them (`None` for a reader-mode record: there was no retrieval).
+    """
+    if "retrieved" not in record:
+        return None
+    paragraphs = paragraphs or {}
+    scores = record.get("retrieved_scores") or [None] * len(record["retrieved"])
+    return [
+        Document(content=paragraphs.get(key, ""), meta={"paragraph": key}, score=score)
+        for key, score in zip(record["retrieved"], scores, strict=False)
+    ]
+
+
 def question_key(question: SquadQuestion) -> str:
     digest = hashlib.sha1(f"{question.question}\x00{question.context}".encode()).hexdigest()
     return digest[:16]

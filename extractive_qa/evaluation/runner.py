@@ -54,7 +54,7 @@ from extractive_qa.utils import batched
 
 Mode = Literal["reader", "open"]
 MODES: tuple[str, ...] = ("reader", "open")
-RECORDS_FORMAT = 2
+RECORDS_FORMAT = 3  # 3: open-mode records keep the retrieval scores (`retrieved_scores`)
 STOCK_RECORDS_FORMAT = 1
 RECALL_AT = (1, 3, 5, 10, 20, 50, 100)
 
@@ -232,7 +232,7 @@ class Evaluation:
             ]
             return docs, None
         docs = [self._retrieve(q) for q in questions]
-        return docs, [[str(d.meta.get("paragraph")) for d in found] for found in docs]
+        return docs, [[str(d.meta.get("paragraph", d.id)) for d in found] for found in docs]
 
     def _answer(self, questions: list[SquadQuestion], documents: list[list[Document]]) -> list[list[ExtractedAnswer]]:
         return read_documents(self.pipeline, [q.question for q in questions], documents, decide=False)
@@ -266,6 +266,9 @@ class Evaluation:
                     }
                     if retrieved is not None:
                         record["retrieved"] = retrieved[i]
+                        record["retrieved_scores"] = [
+                            None if d.score is None else round(float(d.score), 6) for d in documents[i]
+                        ]
                     new.append(record)
                 records.extend(new)
                 bar.update(len(batch))

@@ -4,9 +4,11 @@ maximizes SQuAD F1 on labelled data, scored exactly as `NoAnswerThreshold` decid
 
 The search works on the reader outputs stored by an evaluation (`records.jsonl`): for every question, the
 de-duplicated answers in the order `NoAnswerThreshold` considers them (score, descending) with each one's signal
-value. At a threshold the pipeline predicts the first answer that passes, or "no answer"; F1 as a function of the
-threshold is a step function, and the sweep evaluates every step, so the threshold found reproduces its F1 when
-written into the YAML.
+value, and in open mode the passages it read. At a threshold the pipeline predicts the first answer that passes, or
+"no answer"; F1 as a function of the threshold is a step function, and the sweep evaluates every step, so the
+threshold found reproduces its F1 when written into the YAML. The decision's check of the question's terms
+(`min_term_coverage`) is kept as the pipeline has it: answers whose passage fails it never pass, whatever the
+threshold, and the threshold (and calibration) is tuned for the others.
 
 Usage example:
 ```python
@@ -31,12 +33,12 @@ from typing import Any
 
 import numpy as np
 import yaml
-from haystack import ExtractedAnswer
+from haystack import Document, ExtractedAnswer
 
 from extractive_qa.components.no_answer_decision import nearest_threshold
 from extractive_qa.components.no_answer_threshold import ANSWERABILITY_FEATURES, SIGNALS, NoAnswerThreshold
 from extractive_qa.errors import TuningError
-from extractive_qa.evaluation.decisions import ordered_answers, pipeline_predictions, stored_answers
+from extractive_qa.evaluation.decisions import ordered_answers, pipeline_predictions, stored_answers, stored_documents
 from extractive_qa.evaluation.squad_metric import SquadDataset, SquadQuestion, exact_match, f1
 from extractive_qa.utils import write_text_atomically
 
@@ -47,9 +49,14 @@ DEFAULT_FEATURES: tuple[str, ...] = tuple(ANSWERABILITY_FEATURES)
 # ---- predictions under a decision ---------------------------------------------------------------------------------
 
 
-def _key(decision: NoAnswerThreshold, answer: ExtractedAnswer, answers: list[ExtractedAnswer]) -> float:
+def _key(
+    decision: NoAnswerThreshold,
+    answer: ExtractedAnswer,
+    answers: list[ExtractedAnswer],
+    documents: list[Document] | None = None,
+) -> float:
     """A value that passes when it is at most the threshold key (`threshold_key`)."""
-    value = decision.evidence(answer, answers)
+    value = decision.evidence(answer, answers, documents)
     return value if decision.signal == "null_score_diff" else -value
 
 
@@ -58,16 +65,32 @@ def key_threshold(signal: str, key: float) -> float:
     return nearest_threshold(key if signal == "null_score_diff" else -key, signal)
 
 
+@dataclass
+class StoredQuestion:
+    """A labelled question with its stored answers, the passages it read (open mode) and the candidates in order."""
+
+    question: SquadQuestion
+    answers: list[ExtractedAnswer]
+    documents: list[Document] | None
+    ordered: list[ExtractedAnswer]
+
+
 def _stored_questions(
-    dataset: SquadDataset, records: dict[str, dict[str, Any]]
-) -> Iterator[tuple[SquadQuestion, list[ExtractedAnswer], list[ExtractedAnswer]]]:
-    """The questions of `dataset` found in `records`, each with its stored answers and their real ones in order."""
+    dataset: SquadDataset, records: dict[str, dict[str, Any]], decision: NoAnswerThreshold
+) -> Iterator[StoredQuestion]:
+    """
+    The questions of `dataset` found in `records`, each with its stored answers, the passages it read, and the
+    candidates `decision` can give in the order it considers them (those whose passage fails its check of the
+    question's terms left out: no threshold lets them pass).
+    """
     for question in dataset.questions:
         row = records.get(question.id)
         if row is None:
             continue
         answers = stored_answers(dataset, question, row)
-        yield question, answers, ordered_answers(answers)
+        documents = stored_documents(dataset, row)
+        ordered = [a for a in ordered_answers(answers) if decision.covered(a, documents)]
+        yield StoredQuestion(question, answers, documents, ordered)
 
 
 # ---- the exact threshold sweep ------------------------------------------------------------------------------------
@@ -87,15 +110,15 @@ class Outcome:
 def outcomes(dataset: SquadDataset, records: dict[str, dict[str, Any]], decision: NoAnswerThreshold) -> list[Outcome]:
     """The per-question outcomes the sweep needs, for the questions of `dataset` found in `records`."""
     found = []
-    for question, answers, ordered in _stored_questions(dataset, records):
-        gold = question.gold
+    for stored in _stored_questions(dataset, records, decision):
+        gold, ordered = stored.question.gold, stored.ordered
         found.append(
             Outcome(
-                keys=[_key(decision, a, answers) for a in ordered],
+                keys=[_key(decision, a, stored.answers, stored.documents) for a in ordered],
                 f1=[max(f1(g, a.data or "") for g in gold) for a in ordered],
                 exact=[float(max(exact_match(g, a.data or "") for g in gold)) for a in ordered],
-                empty_f1=float(not question.has_answer),
-                empty_exact=float(not question.has_answer),
+                empty_f1=float(not stored.question.has_answer),
+                empty_exact=float(not stored.question.has_answer),
             )
         )
     return found
@@ -187,9 +210,11 @@ def fit_calibration(
     records: dict[str, dict[str, Any]],
     features: tuple[str, ...] | list[str] = DEFAULT_FEATURES,
     l2: float = 1.0,
+    base: NoAnswerThreshold | None = None,
 ) -> dict[str, Any]:
     """
-    Fits the `calibrated` signal's answerability model on labelled questions.
+    Fits the `calibrated` signal's answerability model on labelled questions (the top candidate of each that
+    `base`'s check of the question's terms lets through).
 
     Each question contributes its top answer: the target is whether giving it beats answering "no answer", weighted
     by by how much (its F1 for an answerable question; 1 for an unanswerable one), so the model learns the F1 gain
@@ -200,20 +225,21 @@ def fit_calibration(
     unknown = [f for f in features if f not in ANSWERABILITY_FEATURES]
     if unknown:
         raise TuningError(f"unknown feature(s) {', '.join(unknown)}; known: {', '.join(ANSWERABILITY_FEATURES)}")
-    probe = NoAnswerThreshold(
-        signal="calibrated", calibration={"intercept": 0.0, "weights": dict.fromkeys(features, 0.0)}
+    probe = (base or NoAnswerThreshold()).with_rule(
+        0.5, "calibrated", {"intercept": 0.0, "weights": dict.fromkeys(features, 0.0)}
     )
     rows_x: list[list[float]] = []
     targets: list[float] = []
     weights: list[float] = []
-    for question, answers, ordered in _stored_questions(dataset, records):
-        if not ordered:
+    for stored in _stored_questions(dataset, records, probe):
+        question = stored.question
+        if not stored.ordered:
             continue
-        top = ordered[0]
+        top = stored.ordered[0]
         gain = max(f1(g, top.data or "") for g in question.gold) - float(not question.has_answer)
         if gain == 0:
             continue
-        values = probe.features(top, answers)
+        values = probe.features(top, stored.answers, stored.documents)
         rows_x.append([values[name] for name in features])
         targets.append(1.0 if gain > 0 else 0.0)
         weights.append(abs(gain))
@@ -240,10 +266,12 @@ class TuningResult:
     questions: int
     calibration: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    base: NoAnswerThreshold | None = None
+    """The decision tuned (its check of the question's terms is kept)."""
 
     def decision(self) -> NoAnswerThreshold:
         """The `NoAnswerThreshold` this result describes."""
-        return NoAnswerThreshold(threshold=self.threshold, signal=self.signal, calibration=self.calibration)  # type: ignore[arg-type]
+        return (self.base or NoAnswerThreshold()).with_rule(self.threshold, self.signal, self.calibration)
 
     def to_dict(self) -> dict[str, Any]:
         data = {
@@ -265,6 +293,7 @@ def tune(
     signal: str = "null_score_diff",
     features: tuple[str, ...] | list[str] = DEFAULT_FEATURES,
     l2: float = 1.0,
+    base: NoAnswerThreshold | None = None,
 ) -> TuningResult:
     """
     Finds the decision rule for `signal` that maximizes F1 on the labelled questions of `dataset`.
@@ -274,18 +303,20 @@ def tune(
     :param signal: `"null_score_diff"`, `"score"` or `"calibrated"` (fits the answerability model first).
     :param features: The calibrated model's features.
     :param l2: The calibrated model's L2 penalty (on standardized features).
+    :param base: The pipeline's current decision: its check of the question's terms is kept (default: none).
     """
     if signal not in SIGNALS:
         raise TuningError(f"signal must be one of {', '.join(SIGNALS)}, got {signal!r}")
-    calibration = fit_calibration(dataset, records, features, l2=l2) if signal == "calibrated" else None
-    decision = NoAnswerThreshold(signal=signal, calibration=calibration)  # type: ignore[arg-type]
+    base = base or NoAnswerThreshold()
+    calibration = fit_calibration(dataset, records, features, l2=l2, base=base) if signal == "calibrated" else None
+    decision = base.with_rule(0.5 if signal != "null_score_diff" else 0.0, signal, calibration)
     best = sweep(outcomes(dataset, records, decision))
     threshold = round(key_threshold(signal, best.key), 6)
     # rounding must not move the threshold across a step: check it reproduces the figure
-    rounded = score_decision(dataset, records, NoAnswerThreshold(threshold, signal, calibration))  # type: ignore[arg-type]
+    rounded = score_decision(dataset, records, decision.with_rule(threshold))
     if rounded["f1"] + 1e-6 < best.f1:
         threshold = key_threshold(signal, best.key)
-    return TuningResult(signal, threshold, best.f1, best.exact, best.total, calibration)
+    return TuningResult(signal, threshold, best.f1, best.exact, best.total, calibration, base=base)
 
 
 def score_decision(
@@ -310,9 +341,10 @@ def cross_split(
     signal: str,
     features: tuple[str, ...] | list[str] = DEFAULT_FEATURES,
     l2: float = 1.0,
+    base: NoAnswerThreshold | None = None,
 ) -> dict[str, Any]:
     """
-    Tunes on one half of the articles and scores on the other, both ways round.
+    Tunes on one half of the articles and scores on the other, both ways round (`base`: see `tune`).
 
     :returns: Per direction the tuned rule and its scores on the other half, their average F1 / EM, and the
         pooled scores (every question scored by the rule tuned on the half it is not in).
@@ -323,7 +355,7 @@ def cross_split(
     runs = []
     pooled: dict[str, str] = {}
     for name, train, test in (("A->B", half_a, half_b), ("B->A", half_b, half_a)):
-        tuned = tune(train, records, signal, features, l2)
+        tuned = tune(train, records, signal, features, l2, base=base)
         test = test.subset([q.id for q in test.questions if q.id in records])
         decision = tuned.decision()
         predictions, _, _ = pipeline_predictions(test, records, decision, decision.threshold)

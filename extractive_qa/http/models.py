@@ -131,6 +131,15 @@ class AnswerModel(BaseModel):
     below_threshold: bool = Field(
         default=False, description="True for answers that did not clear the no-answer threshold (after the entry)."
     )
+    reason: str | None = Field(
+        default=None,
+        description=(
+            'Why, in one short phrase: on the no-answer entry, why the decision is no answer (e.g. "no passage '
+            'mentions Veltmark", "the best candidate is below the threshold"); on an answer below the threshold, '
+            "why it did not pass. Null on answers given."
+        ),
+        examples=["no passage mentions Veltmark"],
+    )
 
 
 class AskResult(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from haystack import ExtractedAnswer, Pipeline
+from haystack import Document, ExtractedAnswer, Pipeline
 
 from extractive_qa.components.no_answer_threshold import NoAnswerThreshold
 
@@ -94,3 +94,92 @@ def test_probability_signals_take_thresholds_from_0_to_1(signal: str) -> None:
             NoAnswerThreshold(threshold=value, signal=signal, calibration=calibration)  # type: ignore[arg-type]
     assert NoAnswerThreshold(threshold=1, signal=signal, calibration=calibration).threshold == 1.0  # type: ignore[arg-type]
     assert NoAnswerThreshold(threshold=-7.5).threshold == -7.5  # null_score_diff: any finite number
+
+
+# ---- the question's terms and the passages read -----------------------------------------------------------------
+
+FRESNO = Document(content="Fresno is served by Fresno Yosemite International Airport, north-east of downtown.")
+ISLAND = Document(content="Veltmark is a small island in the North Sea. Its only town is Havnby.")
+
+
+def _span(query: str, document: Document, text: str, diff: float = -4.0, score: float = 0.8) -> ExtractedAnswer:
+    start = (document.content or "").index(text)
+    return ExtractedAnswer(
+        query=query,
+        score=score,
+        data=text,
+        document=document,
+        document_offset=ExtractedAnswer.Span(start, start + len(text)),
+        meta={"null_score_diff": diff},
+    )
+
+
+def _entry(query: str, diff: float = -4.0) -> ExtractedAnswer:
+    return ExtractedAnswer(query=query, score=0.1, data=None, meta={"null_score_diff": diff})
+
+
+CHECKED = NoAnswerThreshold(threshold=0.0, min_term_coverage=0.6, name_weight=3.0)
+
+
+def test_a_confident_span_in_a_passage_about_something_else_is_no_answer_saying_why() -> None:
+    query = "Which airport serves Veltmark?"
+    answers = [_span(query, FRESNO, "Fresno Yosemite International Airport"), _entry(query)]
+    result = CHECKED.run(answers=answers, documents=[FRESNO])["answers"]
+    assert result[0].data is None and result[0].meta["answerable"] is False
+    assert result[0].meta["reason"] == "no passage mentions Veltmark"
+    assert result[1].meta["reason"] == "its passage does not mention Veltmark"
+    assert result[1].meta["term_coverage"] == pytest.approx(0.4)  # airport 1 + serves 1 of 5 (Veltmark 3)
+
+
+def test_a_term_another_passage_mentions_is_named_as_missing_from_the_candidates_passage() -> None:
+    query = "Which airport serves Veltmark?"
+    answers = [_span(query, FRESNO, "Fresno Yosemite International Airport"), _entry(query)]
+    result = CHECKED.run(answers=answers, documents=[FRESNO, ISLAND])["answers"]
+    assert result[0].meta["reason"] == "the best candidate's passage does not mention Veltmark"
+
+
+def test_an_answer_whose_passage_mentions_the_question_passes() -> None:
+    query = "What is the only town of Veltmark?"
+    answers = [_span(query, FRESNO, "Fresno", score=0.9), _span(query, ISLAND, "Havnby", score=0.7), _entry(query)]
+    result = CHECKED.run(answers=answers, documents=[FRESNO, ISLAND])["answers"]
+    assert [a.data for a in result] == ["Havnby", None, "Fresno"]  # the better-scored span's passage is elsewhere
+    assert "reason" not in result[0].meta and "reason" not in result[1].meta
+    assert result[2].meta["reason"] == "its passage does not mention Veltmark or town"  # names first
+
+
+def test_below_the_threshold_is_said_so() -> None:
+    query = "What is the only town of Veltmark?"
+    answers = [_span(query, ISLAND, "Havnby", diff=2.0), _entry(query, diff=2.0)]
+    result = CHECKED.run(answers=answers, documents=[ISLAND])["answers"]
+    assert result[0].data is None and result[0].meta["reason"] == "the best candidate is below the threshold"
+    assert result[1].meta["reason"] == "below the threshold"
+
+
+def test_without_the_passages_read_the_terms_are_not_checked() -> None:
+    query = "Which airport serves Veltmark?"
+    answers = [_span(query, FRESNO, "Fresno Yosemite International Airport"), _entry(query)]
+    assert CHECKED.run(answers=answers)["answers"][0].data == "Fresno Yosemite International Airport"
+    assert NoAnswerThreshold().run(answers=answers, documents=[FRESNO])["answers"][0].data is not None  # off
+
+
+def test_nothing_retrieved_or_nothing_found() -> None:
+    query = "Which airport serves Veltmark?"
+    assert CHECKED.run(answers=[_entry(query)], documents=[])["answers"][0].meta["reason"] == (
+        "no passage matches the question"
+    )
+    assert CHECKED.run(answers=[_entry(query)], documents=[FRESNO])["answers"][0].meta["reason"] == (
+        "no passage mentions Veltmark"
+    )
+    assert CHECKED.run(answers=[_entry("Where is Fresno?")], documents=[FRESNO])["answers"][0].meta["reason"] == (
+        "no answer was found in the passages"
+    )
+
+
+def test_term_settings_round_trip_and_are_checked() -> None:
+    pipeline = Pipeline()
+    pipeline.add_component("threshold", NoAnswerThreshold(threshold=-1.5, min_term_coverage=0.5, name_weight=3.0))
+    loaded = Pipeline.loads(pipeline.dumps()).get_component("threshold")
+    assert (loaded.min_term_coverage, loaded.name_weight, loaded.threshold) == (0.5, 3.0, -1.5)
+    for bad in (-0.1, 1.5, float("nan"), "0.5", True):
+        with pytest.raises(ValueError, match="min_term_coverage"):
+            NoAnswerThreshold(min_term_coverage=bad)  # type: ignore[arg-type]

@@ -205,7 +205,9 @@
     if (answer.below_threshold) item.classList.add("below");
     item.querySelector(".rank").textContent = `${rank}.`;
     item.querySelector(".answer-text").textContent = answer.text;
-    item.querySelector(".badge.below").hidden = !answer.below_threshold;
+    const badge = item.querySelector(".badge.below");
+    badge.hidden = !answer.below_threshold;
+    if (answer.below_threshold && answer.reason) badge.title = answer.reason; // why it did not pass, on hover
     item.querySelector(".context").replaceChildren(...renderContext(answer));
     const where = [answer.source || "unknown source"];
     if (answer.page_number !== null && answer.page_number !== undefined) where.push(`page ${answer.page_number}`);
@@ -239,7 +241,10 @@
           "div",
           { class: "decision no-answer", role: "note" },
           el("strong", {}, "No answer"),
-          ` — the documents do not seem to answer this question${sure}.`,
+          " — the documents do not seem to answer this question",
+          entry && entry.reason ? ": " : null,
+          entry && entry.reason ? el("span", { class: "reason" }, entry.reason) : null,
+          `${sure}.`,
           below.length ? " The best candidates are below, marked as below the threshold." : "",
         ),
       );
