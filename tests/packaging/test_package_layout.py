@@ -161,6 +161,7 @@ IMPORT_NAMES = {
     "haystack-ai": "haystack",
     "elasticsearch-haystack": "haystack_integrations.document_stores.elasticsearch",
     "python-docx": "docx",
+    "python-dateutil": "dateutil",
 }
 
 

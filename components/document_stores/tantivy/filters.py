@@ -8,8 +8,8 @@ documents there are:
 - `meta.*` equality and `in` (any scalar: str, int, float, bool; Python's `1 == 1.0 == True` kept), `id` equality
   and `in` (term set queries, so lists of tens of thousands of values are fine), `== None` / `!= None` on any field;
 - `meta.*` ordering comparisons (`>`, `>=`, `<`, `<=`): the distinct values of that one field are read from the term
-  dictionary and each is compared with Haystack's own comparison (numbers, ISO dates with Haystack's
-  naive/aware rules), which selects the terms of a term set query;
+  dictionary and each is compared by `ordering_holds` (this module's own comparison, Haystack's rules: numbers, ISO
+  dates with Haystack's naive/aware rules), which selects the terms of a term set query;
 - `!=`, `not in` and `NOT` of exact parts, and `AND` / `OR` of any parts.
 
 What the index cannot decide - `content` equality or ordering, ordering on `id`, comparisons with list or dict
@@ -22,16 +22,26 @@ comparison with a list or with a string that is not a date raise `FilterError` (
 does an ordering comparison where a stored value of the field cannot be compared with the filter value (a number
 stored where the filter compares dates). One difference: Haystack raises the latter only for documents it reaches
 (an earlier `AND` condition may have rejected them), this translation for any document holding such a value.
+
+Only Haystack's public API is used (`FilterError`, `document_matches_filter`, `Document`): the comparisons are this
+module's own, so that a Haystack release changing its private helpers cannot break the filters (Haystack 3 gave them
+a required `strict_datetime_comparison` argument). They follow Haystack 2.x and 3.x alike, whose default
+(`strict_datetime_comparison=False`) gives a naive date the time zone of the aware one it is compared with. One
+Haystack 3 rule is not followed in exact queries: there `==` also counts two ISO date strings naming the same instant
+as equal ("2024-01-01T00:00:00+00:00" and "2024-01-01T01:00:00+01:00"); here `==` and `in` match the value as stored.
 """
 
+import operator as operators
+from collections.abc import Callable
 from dataclasses import dataclass, fields
+from datetime import datetime
 from enum import Enum
 from typing import Any
 
+import dateutil.parser
 import tantivy
 from haystack import Document
 from haystack.errors import FilterError
-from haystack.utils.filters import COMPARISON_OPERATORS
 
 from extractive_qa.components.document_stores.tantivy.document_codec import (
     MAX_INDEXED_STRING_CHARS,
@@ -50,6 +60,13 @@ from extractive_qa.components.document_stores.tantivy.schema import (
 
 LOGICAL_OPERATORS = ("AND", "OR", "NOT")
 ORDERING_OPERATORS = (">", ">=", "<", "<=")
+COMPARISON_OPERATORS = ("==", "!=", *ORDERING_OPERATORS, "in", "not in")
+_ORDERINGS: dict[str, Callable[[Any, Any], bool]] = {
+    ">": operators.gt,
+    ">=": operators.ge,
+    "<": operators.lt,
+    "<=": operators.le,
+}
 _DOCUMENT_FIELDS = {f.name for f in fields(Document)}
 
 
@@ -209,9 +226,8 @@ class _Translator:
             return _NOTHING  # Haystack: None can't be compared with '>', '>=', '<', '<='
         if isinstance(value, list):
             raise FilterError(f"Filter value can't be of type {type(value)} using operators '>', '>=', '<', '<='")
-        compare = COMPARISON_OPERATORS[operator]
         if isinstance(value, str):
-            compare(value=value, filter_value=value)  # raises FilterError unless the string is an ISO date
+            parse_date(value)  # raises FilterError unless the string is a date
         if field.kind is _FieldKind.ALWAYS_NONE:
             return _NOTHING
         if field.kind is not _FieldKind.META:
@@ -222,7 +238,7 @@ class _Translator:
         for term, _count in self._searcher.terms_with_prefix(META_VALUES_FIELD, prefix):
             stored = decode_meta_value(term[len(prefix) :])
             try:
-                if compare(value=stored, filter_value=value):
+                if ordering_holds(operator, stored, value):
                     matching.append(term)
             except (FilterError, TypeError) as error:
                 if self._searcher.search(self._term(META_VALUES_FIELD, term), limit=1, count=True).count == 0:
@@ -268,6 +284,67 @@ class _Translator:
 
 _EVERYTHING = TantivyFilter(tantivy.Query.all_query(), exact=True)
 _NOTHING = TantivyFilter(tantivy.Query.empty_query(), exact=True)
+
+
+def ordering_holds(operator: str, stored: Any, value: Any) -> bool:
+    """
+    Whether `stored <operator> value` holds for an ordering operator, by Haystack's rules.
+
+    None on either side never compares; when either side is a string both are read as dates (ISO 8601, else what
+    `dateutil` reads); a naive date takes the time zone of an aware one. Numbers compare as numbers.
+
+    Usage example:
+    ```python
+    from extractive_qa.components.document_stores.tantivy.filters import ordering_holds
+
+    assert ordering_holds(">", "1972-12-11T19:54:58", "1969-07-21T20:17:40")
+    assert ordering_holds("<=", 3, 3.0)
+    assert not ordering_holds("<", None, 1)
+    ```
+
+    :param operator: One of `>`, `>=`, `<`, `<=`.
+    :param stored: The document's value.
+    :param value: The filter's value.
+    :returns: Whether the comparison holds.
+    :raises FilterError: If the operator is not an ordering one, a string is not a date, the filter value is a list,
+        or a date is compared with a value that is not one.
+    :raises TypeError: If the values cannot be ordered (a number and a dict, say).
+    """
+    if operator not in _ORDERINGS:
+        raise FilterError(f"Unknown ordering operator '{operator}'. Valid operators are: {list(ORDERING_OPERATORS)}")
+    if stored is None or value is None:
+        return False  # Haystack: None can't be compared with '>', '>=', '<', '<='
+    if isinstance(stored, str) or isinstance(value, str):
+        stored = stored if isinstance(stored, datetime) else parse_date(stored)
+        value = value if isinstance(value, datetime) else parse_date(value)
+    if isinstance(value, list):
+        raise FilterError(f"Filter value can't be of type {type(value)} using operators '>', '>=', '<', '<='")
+    if isinstance(stored, datetime) != isinstance(value, datetime):
+        raise FilterError("Can't compare a datetime with a non-datetime value using operators '>', '>=', '<', '<='")
+    if isinstance(stored, datetime) and (stored.tzinfo is None) != (value.tzinfo is None):
+        if stored.tzinfo is None:
+            stored = stored.replace(tzinfo=value.tzinfo)
+        else:
+            value = value.replace(tzinfo=stored.tzinfo)
+    return _ORDERINGS[operator](stored, value)
+
+
+def parse_date(value: Any) -> datetime:
+    """
+    Reads a filter's or a stored value as a date, as Haystack does: ISO 8601 first, then what `dateutil` reads.
+
+    :raises FilterError: If the value is no date.
+    """
+    try:
+        return datetime.fromisoformat(value)
+    except (ValueError, TypeError):
+        try:
+            return dateutil.parser.parse(value)
+        except (ValueError, TypeError, OverflowError) as error:
+            raise FilterError(
+                "Can't compare strings using operators '>', '>=', '<', '<='. "
+                "Strings are only comparable if they are ISO formatted dates."
+            ) from error
 
 
 def _shown(condition: Any, limit: int = 200) -> str:
