@@ -143,7 +143,7 @@ def test_cli_names_the_yaml_and_the_setting_a_component_refuses(tmp_path: Path) 
     query = pipelines / "query.yml"
     text = query.read_text(encoding="utf-8")
     assert "      precision: auto\n" in text
-    broken = text.replace("      precision: auto\n", "      precision: auto\n      batch_wait_ms: -1\n", 1)
+    broken = text.replace("      precision: auto\n", "      precision: auto\n      max_queued_windows: -1\n", 1)
     query.write_text(broken, encoding="utf-8")
     result = run_cli(
         "ask",
@@ -153,7 +153,7 @@ def test_cli_names_the_yaml_and_the_setting_a_component_refuses(tmp_path: Path) 
         env={"EQA_PIPELINES_DIR": str(pipelines), "EQA_STORE_PATH": str(tmp_path / "index")},
     )
     assert_one_line_error(result, 2, f"{query} does not load: Couldn't deserialize component 'reader'")
-    assert "batch_wait_ms must be at least 0, got -1" in result.stderr
+    assert "max_queued_windows must be None or at least 1, got -1" in result.stderr
     assert query.read_text(encoding="utf-8") == broken  # the user's file is left as it was
 
 

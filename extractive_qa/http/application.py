@@ -26,7 +26,6 @@ from extractive_qa.errors import (
     InvalidQuestion,
     InvalidText,
     InvalidUpload,
-    NothingIndexed,
     QAError,
     ServerBusy,
     UnknownAnswer,
@@ -52,7 +51,7 @@ from extractive_qa.indexing.indexer import index_uploads
 from extractive_qa.indexing.texts import as_text
 from extractive_qa.indexing.uploads import Upload, check_upload
 from extractive_qa.settings import Settings
-from extractive_qa.store.configured_store import persist, store_errors
+from extractive_qa.store.configured_store import StoreDamaged, persist, store_errors, store_health
 from extractive_qa.utils import find_cause
 
 
@@ -92,6 +91,8 @@ def http_errors(field: str, redact: Callable[[str], str] = str) -> Iterator[None
         yield
     except ServerBusy as error:
         raise HTTPException(status_code=503, detail=redact(str(error)), headers={"Retry-After": "1"}) from None
+    except StoreDamaged as error:  # no Retry-After: a retry cannot mend it
+        raise HTTPException(status_code=503, detail=redact(error.public_message)) from None
     except InvalidUpload as error:
         detail = error.detail or validation_detail(field, str(error))
         raise HTTPException(status_code=422, detail=_redacted(detail, redact)) from None
@@ -401,21 +402,22 @@ class ServedApplication:
 
         :param pipelines: The served pipelines' names.
         """
-        store: Literal["ok", "empty", "unreadable"] = "ok"
-        detail = None
-        try:
-            with self.store_lock.read():
-                if self.qa.count_documents() == 0:
-                    store = "empty"
-        except NothingIndexed:
-            store = "empty"
-        except QAError as error:
-            store, detail = "unreadable", self.redact(str(error))
+        with self.store_lock.read():
+            try:
+                store = self.qa.document_store
+            except QAError:
+                store = None  # the check names what is wrong
+            health = store_health(self.settings, store)
+        state: Literal["ok", "empty", "unreadable"] = "ok"
+        if health.state == "missing" or (health.ok and health.passages == 0):
+            state = "empty"
+        elif not health.ok:
+            state = "unreadable"
         return StatusResult(
-            status="Up!" if store != "unreadable" else "store unreadable",
+            status="Up!" if state != "unreadable" else "store unreadable",
             pipelines=pipelines,
-            store=store,
-            detail=detail,
+            store=state,
+            detail=self.redact(health.message) if state == "unreadable" else None,
         )
 
     def info(self) -> InfoResult:

@@ -149,7 +149,8 @@ def start_server(
     pipelines: Iterable[str] = ("ask", "index"),
 ) -> Server:
     """
-    Starts a server and waits until its `/status` lists `pipelines`.
+    Starts a server and waits until its `/status` lists `pipelines` (as 200, or as 503 when its store cannot be read:
+    the server is up and says so).
 
     :raises RuntimeError: The server exited or was not ready within `timeout` seconds; the message ends with its log.
     """
@@ -163,7 +164,7 @@ def start_server(
             raise RuntimeError(f"server exited with {process.returncode}:\n{server.log()[-4000:]}")
         try:
             status = requests.get(f"{server.url}/status", timeout=2)
-            if status.ok and wanted <= set(status.json().get("pipelines", [])):
+            if status.status_code in (200, 503) and wanted <= set(status.json().get("pipelines", [])):
                 return server
         except requests.RequestException:
             pass

@@ -254,3 +254,31 @@ def test_a_page_of_another_origin_in_a_browser_changes_nothing(server: Server, t
     for path in ("/index/run", "/upload", "/ask/run"):
         assert f'"POST {path} HTTP/1.1" 403' in log, path
     assert count(server) == before
+
+
+@pytest.mark.parametrize("damage", ["truncated meta.json", "flipped store bytes"])
+def test_a_damaged_store_is_a_clear_path_free_503(shared_model: Path, tmp_path: Path, damage: str) -> None:
+    """A server on a damaged store says so on /status and answers 503 without its path and without 'retry'."""
+    store = tmp_path / "store"
+    assert QuestionAnswerer(Settings(store_path=store)).index(INDEXED).files_read == 2
+    if damage == "truncated meta.json":
+        (store / "meta.json").write_bytes((store / "meta.json").read_bytes()[:20])
+    else:
+        target = max(store.glob("*.store"), key=lambda path: path.stat().st_size)
+        data = bytearray(target.read_bytes())
+        data[:64] = bytes(255 - b for b in data[:64])
+        target.write_bytes(bytes(data))
+    port = free_port()
+    running = start_server(serve_command(port), server_env(tmp_path, shared_model, store), tmp_path / "s.log", port)
+    try:
+        status = requests.get(f"{running.url}/status", timeout=30)
+        assert status.status_code == 503, status.text
+        assert status.json()["store"] == "unreadable" and "damaged" in status.json()["detail"]
+        assert_no_server_path(status)
+        answer = post(running, "/ask/run", json={"question": QUESTION})
+        assert answer.status_code == 503, answer.text
+        assert "damaged" in answer.json()["detail"] and "retry" not in answer.text.lower()
+        assert "Retry-After" not in answer.headers
+        assert_no_server_path(answer)
+    finally:
+        running.stop()
