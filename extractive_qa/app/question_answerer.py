@@ -22,6 +22,7 @@ from extractive_qa.logs import quiet_libraries
 from extractive_qa.settings import DEFAULT_BATCH_SIZE, Settings
 from extractive_qa.store import memory_file
 from extractive_qa.store.configured_store import open_store, persist, store_errors
+from extractive_qa.store.embedded_index import missing_store_message, store_missing
 from extractive_qa.utils import find_cause
 
 T = TypeVar("T")
@@ -197,6 +198,8 @@ class QuestionAnswerer:
         passages = self.count_documents()  # a store that cannot be used says so before the model loads
         pipeline = self.query_pipeline
         if passages == 0:
+            if store_missing(self.settings):
+                raise NothingIndexed(missing_store_message(self.settings))
             raise NothingIndexed("no documents are indexed yet; index some first (extractive-qa index PATH)")
         result = self._store_call(
             lambda: pipeline.run(

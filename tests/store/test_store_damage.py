@@ -195,7 +195,7 @@ def test_the_python_api_s_ask_on_a_missing_store_creates_nothing(tmp_path: Path,
     from extractive_qa import NothingIndexed, QuestionAnswerer
 
     typo = tmp_path / "typo"
-    with pytest.raises(NothingIndexed):
+    with pytest.raises(NothingIndexed, match=f"nothing indexed at {typo}"):
         QuestionAnswerer(Settings(model=str(tiny_roberta), store_path=typo)).ask("Who?")
     assert not typo.exists()
 
