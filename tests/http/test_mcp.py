@@ -129,6 +129,14 @@ def test_index_text_then_ask(exposed: Server) -> None:
         ("index_text", {"content": 5}, "content"),
         ("index_text", {"content": "text", "meta": {"file_path": "/etc/passwd"}}, "reserved"),
         ("index_text", {"content": "text", "meta": {"nested": {"a": 1}}}, "meta"),
+        ("index_text", {"content": "text", "name": "../../etc/x.txt"}, "path separator"),
+        ("index_text", {"content": "text", "name": "nul\x00.txt"}, "control characters"),
+        ("index_text", {"content": "text", "name": "two\nlines.txt"}, "control characters"),
+        (
+            "ask_documents",
+            {"question": "Who?", "filters": {"field": "meta.file_path", "operator": "==", "value": "/"}},
+            "meta.file_path cannot be filtered on",
+        ),
     ],
 )
 def test_bad_arguments_are_tool_errors_naming_the_problem(
