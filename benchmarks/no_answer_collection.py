@@ -132,6 +132,7 @@ class CollectionEvaluation(Evaluation):
             digest.update(f"{passage.id}\x00{passage.content}\x01".encode())
         self._collection = "data:" + digest.hexdigest()[:16]
         dataset.paragraphs.update({p.id: p.content for p in self.passages})
+        dataset.paragraph_titles.update({p.id: Path(str(p.meta.get("file_name", ""))).stem for p in self.passages})
 
     def _index(self, dataset: SquadDataset) -> None:
         store = self.pipeline.get_component("retriever").document_store  # type: ignore[attr-defined]

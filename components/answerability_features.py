@@ -29,7 +29,7 @@ from functools import lru_cache
 
 from haystack import Document, ExtractedAnswer
 
-from extractive_qa.components.question_terms import Coverage, coverage
+from extractive_qa.components.question_terms import Coverage, coverage, document_text
 
 # Function words left out when measuring how much of a question a text covers.
 _STOPWORD_TEXT = """
@@ -82,9 +82,9 @@ class AnswerContext:
         """The texts of the passages read: the documents given, else the answers' own passages."""
         if self._read is None:
             if self.documents is not None:
-                self._read = [d.content or "" for d in self.documents]
+                self._read = [document_text(d) for d in self.documents]
             else:
-                self._read = list(dict.fromkeys(_document_text(a) for a in self.real))
+                self._read = list(dict.fromkeys(_passage_text(a) for a in self.real))
         return self._read
 
 
@@ -110,8 +110,13 @@ def _missing(answer: ExtractedAnswer, words: frozenset[str] | tuple[str, ...]) -
     return float(sum(w not in present for w in set(words)))
 
 
+def _passage_text(answer: ExtractedAnswer) -> str:
+    """The answer's passage with its source's title (`question_terms.document_text`)."""
+    return document_text(answer.document) if answer.document is not None else (answer.context or "")
+
+
 def _term_coverage(answer: ExtractedAnswer, context: AnswerContext) -> Coverage:
-    return coverage(answer.query or "", _document_text(answer), context.texts_read)
+    return coverage(answer.query or "", _passage_text(answer), context.texts_read)
 
 
 def _retrieval_position(answer: ExtractedAnswer, context: AnswerContext) -> int | None:

@@ -12,7 +12,7 @@ from haystack import Document, ExtractedAnswer, component, default_from_dict, de
 from extractive_qa.components.answerability_features import FEATURES as ANSWERABILITY_FEATURES
 from extractive_qa.components.answerability_features import compute_features
 from extractive_qa.components.no_answer_decision import SIGNALS, validate_threshold
-from extractive_qa.components.question_terms import Coverage, Term, coverage
+from extractive_qa.components.question_terms import Coverage, Term, coverage, document_text
 from extractive_qa.components.utils import sigmoid
 
 Signal = Literal["null_score_diff", "score", "calibrated"]
@@ -56,8 +56,9 @@ class NoAnswerThreshold:
     The no-answer entry keeps the reader's score; its `meta` records the decision (`"answerable"`), the signal and
     the threshold, and when the decision is no answer, `meta["reason"]`: why, in one short phrase ("no passage
     mentions Veltmark", "the best candidate is below the threshold"). Answers that did not pass carry their own
-    `meta["reason"]`. Every answer's `meta["term_coverage"]` holds its passage's share of the question's terms;
-    with `"calibrated"`, `meta["answerable_probability"]` holds its `p`.
+    `meta["reason"]`. Every answer's `meta["term_coverage"]` holds its passage's share of the question's terms
+    (and `meta["covers_question"]` whether that is enough, when checked); with `"calibrated"`,
+    `meta["answerable_probability"]` holds its `p`.
 
     Usage example:
     ```python
@@ -171,7 +172,7 @@ class NoAnswerThreshold:
     def term_coverage(self, answer: ExtractedAnswer, documents: list[Document] | None = None) -> Coverage:
         """How the answer's passage covers the question's terms (`documents`: the passages read)."""
         passage = _passage_text(answer)
-        others = [d.content or "" for d in documents or []]
+        others = [document_text(d) for d in documents or []]
         return coverage(answer.query or "", passage, others, self.name_weight)
 
     def features(
@@ -275,6 +276,8 @@ class NoAnswerThreshold:
             else:
                 value = self.evidence(answer, answers, documents)
             covered = not self.checks_terms(documents) or found.share >= self.min_term_coverage - 1e-9
+            if self.checks_terms(documents):
+                meta["covers_question"] = covered
             if covered and self.clears(value, threshold):
                 passing.append(replace(answer, meta=meta))
                 continue
@@ -305,7 +308,7 @@ class NoAnswerThreshold:
         if first_failure is None:
             if documents is not None and not documents:
                 return "no passage matches the question"
-            unmentioned = coverage(query, "", [d.content or "" for d in read], self.name_weight).unmentioned
+            unmentioned = coverage(query, "", [document_text(d) for d in read], self.name_weight).unmentioned
             if unmentioned and self.checks_terms(documents):
                 return f"no passage mentions {_listed(unmentioned)}"
             return "no answer was found in the passages"
@@ -327,7 +330,7 @@ def _number_in(value: Any, name: str, low: float, high: float) -> float:
 
 def _passage_text(answer: ExtractedAnswer) -> str:
     if answer.document is not None and answer.document.content:
-        return answer.document.content
+        return document_text(answer.document)
     return answer.context or answer.data or ""
 
 
@@ -343,7 +346,9 @@ def _passages_read(real: list[ExtractedAnswer], documents: list[Document] | None
 
 
 def _listed(terms: tuple[Term, ...], most: int = 3) -> str:
-    words = [t.text for t in terms[:most]]
+    """The terms for people: the names among them when there are any (they say what is asked about), at most 3."""
+    names = [t for t in terms if t.name]
+    words = [t.text for t in (names or list(terms))[:most]]
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 

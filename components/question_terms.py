@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import PurePath
 from typing import Any
 
 # Function words and the words questions use whatever they ask about: they say nothing about the topic.
@@ -40,7 +41,11 @@ neither only very just still yet too s t
 name named names call called calls known term terms refer refers referred mean means meant type types kind kinds
 sort example examples many much more most less least often usually generally typically one ones year years time
 times something someone somebody thing things way ways happen happened happens take took taken give gave given get
-got make made say said says according describe described use used using become became
+got make made say said says according describe described use used using become became people person persons
+percentage percent part parts located location find found long along process considered consider group groups main
+against sometimes amount present far famous total result order place member members reason start started begin
+began change changed else number numbers think able go goes went like roughly approximately about due different
+addition regarding want often important us doesn didn isn wasn aren weren don won can't
 """
 GENERIC_WORDS = frozenset(_GENERIC_TEXT.split())
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -97,6 +102,17 @@ def text_stems(text: str) -> frozenset[str]:
     return frozenset(_analyzer().analyze(text or ""))
 
 
+def document_text(document: Any) -> str:
+    """
+    What a passage says for the question's terms: its source's title (`meta["title"]`, else the file name without
+    its extension) and its text. A passage of "Warsaw.txt" is about Warsaw even where its text says "the city".
+    """
+    meta = getattr(document, "meta", None) or {}
+    title = str(meta.get("title") or (PurePath(str(meta["file_name"])).stem if meta.get("file_name") else ""))
+    content = getattr(document, "content", None) or ""
+    return f"{title}\n{content}" if title else content
+
+
 def mentioned(term: Term, text: str) -> bool:
     """Whether a text mentions the term (has a word with the same stem)."""
     return term.stem in text_stems(text)
@@ -139,4 +155,14 @@ def coverage(
     return Coverage(share, missing, unmentioned)
 
 
-__all__ = ["GENERIC_WORDS", "Coverage", "Term", "coverage", "mentioned", "question_terms", "stem", "text_stems"]
+__all__ = [
+    "GENERIC_WORDS",
+    "Coverage",
+    "Term",
+    "coverage",
+    "document_text",
+    "mentioned",
+    "question_terms",
+    "stem",
+    "text_stems",
+]

@@ -183,7 +183,8 @@ class QAResult:
         """
         The result of the query pipeline's answers (ordered by `NoAnswerThreshold`: the answers that cleared the
         threshold, the no-answer entry, the others). The answers after the no-answer entry are `below_threshold`;
-        the no-answer entry's confidence is 1 minus the best answer's.
+        the no-answer entry's confidence is 1 minus the best answer's, among those whose passage covers the question
+        (a span in a passage about something else is no evidence that the documents answer it).
         """
         shown = [Answer.from_extracted(a, question) for a in answers]
         seen_no_answer = False
@@ -192,12 +193,15 @@ class QAResult:
                 seen_no_answer = True
             else:
                 answer.below_threshold = seen_no_answer
-        best = max((a.confidence for a in shown if a.confidence is not None), default=None)
+        best = max(
+            (a.confidence for a in shown if a.confidence is not None and a.meta.get("covers_question") is not False),
+            default=None,
+        )
         basis = next((a.confidence_basis for a in shown if a.confidence_basis is not None), None)
         for answer in shown:
             if answer.is_no_answer:
                 answer.confidence = 1.0 - best if best is not None else 1.0
-                answer.confidence_basis = basis
+                answer.confidence_basis = basis if best is not None else None
         return cls(question=question, answers=shown)
 
     def to_dict(self) -> dict[str, Any]:
@@ -218,8 +222,13 @@ class QAResult:
                     lines.append(f"no answer ({_one_line(answer.reason)})" if answer.reason else "no answer")
                     candidate = self.best_candidate
                     if candidate is not None:
+                        why = (
+                            "below the no-answer threshold"
+                            if candidate.reason in (None, "below the threshold")
+                            else _one_line(candidate.reason)
+                        )
                         lines.append(
-                            f"   best candidate, below the no-answer threshold: {_one_line(candidate.text)}  "
+                            f"   best candidate, {why}: {_one_line(candidate.text)}  "
                             f"({_confidence_text(candidate)}, source: {candidate.where})"
                         )
                 break

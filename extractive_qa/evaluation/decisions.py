@@ -28,12 +28,12 @@ def na_value(signal: str, value: float) -> float:
 
 def stored_answers(dataset: SquadDataset, question: SquadQuestion, row: dict[str, Any]) -> list[ExtractedAnswer]:
     """The answers of a stored question as the pipeline's `NoAnswerThreshold` saw them."""
-    return record_answers(row, question.question, dataset.paragraphs)
+    return record_answers(row, question.question, dataset.paragraphs, dataset.paragraph_titles)
 
 
 def stored_documents(dataset: SquadDataset, row: dict[str, Any]) -> list[Document] | None:
     """The passages a stored question read (open mode: the retrieved ones with their scores; reader mode: `None`)."""
-    return record_documents(row, dataset.paragraphs)
+    return record_documents(row, dataset.paragraphs, dataset.paragraph_titles)
 
 
 def pipeline_predictions(

@@ -46,13 +46,25 @@ def answer_record(answer: ExtractedAnswer) -> dict[str, Any]:
     return record
 
 
+def _document(key: str, text: str, titles: dict[str, str] | None, score: float | None = None) -> Document:
+    """A stored passage as a document: its text, its paragraph key and its article's title (when known)."""
+    meta: dict[str, Any] = {"paragraph": key}
+    title = (titles or {}).get(key)
+    if title:
+        meta["title"] = title
+    return Document(content=text, meta=meta, score=score)
+
+
 def record_answers(
-    record: dict[str, Any], query: str = "", paragraphs: dict[str, str] | None = None
+    record: dict[str, Any],
+    query: str = "",
+    paragraphs: dict[str, str] | None = None,
+    titles: dict[str, str] | None = None,
 ) -> list[ExtractedAnswer]:
     """
     Rebuilds the answers of a record (real answers, then the no-answer entry) as the pipeline's
     `NoAnswerThreshold` saw them: with the question, and with their document and context when `paragraphs`
-    (paragraph key -> text, `SquadDataset.paragraphs`) holds their document.
+    (paragraph key -> text, `SquadDataset.paragraphs`) holds their document (titled from `titles`).
     """
     paragraphs = paragraphs or {}
     answers = []
@@ -60,7 +72,7 @@ def record_answers(
         text = paragraphs.get(stored.get("document", ""))
         document = context = document_offset = context_offset = None
         if text is not None:
-            document = Document(content=text, meta={"paragraph": stored["document"]})
+            document = _document(stored["document"], text, titles)
             if "offsets" in stored:
                 document_offset = ExtractedAnswer.Span(*stored["offsets"])
             if "context" in stored and "offsets" in stored:
@@ -85,7 +97,9 @@ def record_answers(
     return answers
 
 
-def record_documents(record: dict[str, Any], paragraphs: dict[str, str] | None = None) -> list[Document] | None:
+def record_documents(
+    record: dict[str, Any], paragraphs: dict[str, str] | None = None, titles: dict[str, str] | None = None
+) -> list[Document] | None:
     """
     The passages an open-mode record's question read, in the retriever's order with their retrieval scores, as the
     no-answer decision saw them (`None` for a reader-mode record: there was no retrieval).
@@ -95,7 +109,7 @@ def record_documents(record: dict[str, Any], paragraphs: dict[str, str] | None =
     paragraphs = paragraphs or {}
     scores = record.get("retrieved_scores") or [None] * len(record["retrieved"])
     return [
-        Document(content=paragraphs.get(key, ""), meta={"paragraph": key}, score=score)
+        _document(key, paragraphs.get(key, ""), titles, score)
         for key, score in zip(record["retrieved"], scores, strict=False)
     ]
 

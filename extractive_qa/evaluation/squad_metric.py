@@ -104,6 +104,8 @@ class SquadDataset:
     titles: list[str] = field(default_factory=list)
     paragraphs: dict[str, str] = field(default_factory=dict)
     """Every paragraph of the file by `paragraph_key` (kept whole by `subset`, `by_titles` and `head`)."""
+    paragraph_titles: dict[str, str] = field(default_factory=dict)
+    """The title of the article of every paragraph, by `paragraph_key` (kept whole like `paragraphs`)."""
 
     def __len__(self) -> int:
         return len(self.questions)
@@ -115,6 +117,7 @@ class SquadDataset:
             path=self.path,
             titles=list(self.titles) if titles is None else titles,
             paragraphs=self.paragraphs,
+            paragraph_titles=self.paragraph_titles,
         )
 
     def subset(self, ids: set[str] | list[str]) -> SquadDataset:
@@ -159,6 +162,7 @@ def parse_squad(data: Any, path: str = "<data>") -> SquadDataset:
     questions: list[SquadQuestion] = []
     titles: list[str] = []
     contexts: dict[str, str] = {}
+    context_titles: dict[str, str] = {}
     seen: set[str] = set()
     for a, article in enumerate(articles):
         where = f"data[{a}]"
@@ -173,6 +177,7 @@ def parse_squad(data: Any, path: str = "<data>") -> SquadDataset:
             context = paragraph.get("context")
             _require(isinstance(context, str), path, where, "has no 'context' text")
             contexts[f"{a}:{p}"] = context
+            context_titles[f"{a}:{p}"] = title
             qas = paragraph.get("qas")
             _require(isinstance(qas, list), path, where, "has no 'qas' list")
             for q, qa in enumerate(qas):
@@ -208,7 +213,12 @@ def parse_squad(data: Any, path: str = "<data>") -> SquadDataset:
                 )
     _require(bool(questions), path, "the file", "holds no questions")
     return SquadDataset(
-        questions=questions, version=str(data.get("version", "")), path=path, titles=titles, paragraphs=contexts
+        questions=questions,
+        version=str(data.get("version", "")),
+        path=path,
+        titles=titles,
+        paragraphs=contexts,
+        paragraph_titles=context_titles,
     )
 
 

@@ -496,8 +496,16 @@ def write_tuned_yaml(source: Path, destination: Path, result: TuningResult, name
     updated = set_threshold_in_yaml(text, name, parameters)
     data = yaml.safe_load(updated)
     written = data["components"][name].get("init_parameters") or {}
+    # the YAML's other settings of the decision (its check of the question's terms) stay as they were
+    try:
+        current = NoAnswerThreshold.from_dict(
+            {"type": _COMPONENT_TYPE, "init_parameters": component.get("init_parameters") or {}}
+        )
+    except ValueError:
+        current = NoAnswerThreshold()
+    expected = current.with_rule(result.threshold, result.signal, result.calibration)
     if NoAnswerThreshold.from_dict({"type": _COMPONENT_TYPE, "init_parameters": written}).to_dict() != (
-        result.decision().to_dict()
+        expected.to_dict()
     ):
         raise TuningError(f"editing {source} did not give the tuned parameters; edit it by hand: {parameters}")
     try:

@@ -162,6 +162,16 @@ def test_halves_alternate_sorted_titles() -> None:
 # ---- YAML editing -------------------------------------------------------------------------------------------------
 
 
+# the shipped decision's check of the question's terms, which tuning leaves as it is
+TERM_CHECK = {
+    key: value
+    for key, value in yaml.safe_load((PIPELINES_DIR / "query.yml").read_text(encoding="utf-8"))["components"][
+        "threshold"
+    ]["init_parameters"].items()
+    if key in ("min_term_coverage", "name_weight")
+}
+
+
 def test_set_threshold_keeps_comments_and_everything_else() -> None:
     text = (PIPELINES_DIR / "query.yml").read_text(encoding="utf-8")
     updated = set_threshold_in_yaml(text, "threshold", {"signal": "score", "threshold": 0.7225})
@@ -175,6 +185,7 @@ def test_set_threshold_keeps_comments_and_everything_else() -> None:
     assert yaml.safe_load(updated)["components"]["threshold"]["init_parameters"] == {
         "signal": "score",
         "threshold": 0.7225,
+        **TERM_CHECK,
     }
 
 
@@ -188,8 +199,8 @@ def test_calibration_block_is_added_then_replaced_then_removed() -> None:
     }
     once = set_threshold_in_yaml(text, "threshold", first)
     twice = set_threshold_in_yaml(once, "threshold", second)
-    assert yaml.safe_load(once)["components"]["threshold"]["init_parameters"] == first
-    assert yaml.safe_load(twice)["components"]["threshold"]["init_parameters"] == second
+    assert yaml.safe_load(once)["components"]["threshold"]["init_parameters"] == {**first, **TERM_CHECK}
+    assert yaml.safe_load(twice)["components"]["threshold"]["init_parameters"] == {**second, **TERM_CHECK}
     back = set_threshold_in_yaml(twice, "threshold", {"signal": "null_score_diff", "threshold": 0.0})
     assert back == text  # byte for byte: the calibration block is gone, comments are where they were
     build_pipeline(yaml.safe_load(twice))  # loads
@@ -230,7 +241,9 @@ def test_write_tuned_yaml_to_a_copy_and_in_place(tmp_path: Path) -> None:
     write_tuned_yaml(source, copy, result)
     assert source.read_text(encoding="utf-8") == before
     loaded = build_pipeline(yaml.safe_load(copy.read_text(encoding="utf-8"))).get_component("threshold")
-    assert loaded.to_dict() == result.decision().to_dict()
+    shipped = build_pipeline(yaml.safe_load(before)).get_component("threshold")
+    assert loaded.to_dict() == shipped.with_rule(0.375, "calibrated", result.calibration).to_dict()
+    assert (loaded.min_term_coverage, loaded.name_weight) == (shipped.min_term_coverage, shipped.name_weight)
     write_tuned_yaml(source, source, result)
     assert source.read_text(encoding="utf-8") == copy.read_text(encoding="utf-8")
 
@@ -240,3 +253,51 @@ def test_write_tuned_yaml_refuses_a_pipeline_without_the_component(tmp_path: Pat
     shutil.copy(PIPELINES_DIR / "indexing.yml", source)
     with pytest.raises(TuningError, match="no NoAnswerThreshold component"):
         write_tuned_yaml(source, source, TuningResult("score", 0.5, 0, 0, 0))
+
+
+def _open_mode_records(n: int = 300, seed: int = 9) -> tuple[SquadDataset, dict[str, dict]]:
+    """Open-mode questions whose wrong answers come from a passage that does not mention what is asked about."""
+    rng = random.Random(seed)
+    paragraphs = {"own": "The Skerr river runs through Veltmark.", "other": "The Loire river runs through Orleans."}
+    questions, records = [], {}
+    for i in range(n):
+        answerable = rng.random() < 0.5
+        qid = f"q{i}"
+        gold = ("Skerr",) if answerable else ()
+        questions.append(
+            SquadQuestion(qid, "Which river runs through Veltmark?", "", f"article {i % 4}", gold, i % 4, 0)
+        )
+        key, text = ("own", "Skerr") if answerable else ("other", "Loire")
+        diff = rng.gauss(-2.0, 1.5)  # the reader is as sure of both
+        start = paragraphs[key].index(text)
+        records[qid] = {
+            "id": qid,
+            "answers": [
+                {
+                    "text": text,
+                    "score": 0.7,
+                    "meta": {"null_score_diff": diff},
+                    "document": key,
+                    "offsets": [start, start + len(text)],
+                }
+            ],
+            "no_answer": {"text": None, "score": 0.3, "meta": {"null_score_diff": diff}},
+            "retrieved": [key],
+            "retrieved_scores": [7.5],
+        }
+    dataset = SquadDataset(questions, titles=sorted({q.title for q in questions}), paragraphs=paragraphs)
+    return dataset, records
+
+
+def test_tuning_keeps_the_decisions_check_of_the_question_terms() -> None:
+    dataset, records = _open_mode_records()
+    checked = NoAnswerThreshold(min_term_coverage=0.6)
+    result = tune(dataset, records, signal="null_score_diff", base=checked)
+    decision = result.decision()
+    assert (decision.min_term_coverage, decision.name_weight) == (0.6, 2.0)
+    assert score_decision(dataset, records, decision)["f1"] == pytest.approx(result.f1) == pytest.approx(100.0)
+    unchecked = tune(dataset, records, signal="null_score_diff")
+    assert unchecked.f1 < 60  # without the check the reader cannot tell the passages apart
+    calibrated = tune(dataset, records, signal="calibrated", features=("null_score_diff", "term_coverage"))
+    assert calibrated.calibration["weights"]["term_coverage"] > 0  # a feature of the passages read
+    assert calibrated.f1 == pytest.approx(100.0)
