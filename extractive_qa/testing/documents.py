@@ -1,6 +1,9 @@
 """
 Real documents made in memory for tests and examples: PDFs (text pages, image-only, encrypted, with a dangling
-reference), DOCX and HTML files, so that no binary test file has to be kept in the repository.
+reference), DOCX and HTML files, so that no binary test file has to be kept in the repository; and the hostile ones
+an indexer must refuse cheaply: a ZIP-bomb DOCX, PDFs whose content or object streams inflate a thousandfold,
+whose pages draw one form thousands of times, whose font turns one character code into many characters, or whose
+objects nest deeply.
 
 The PDFs are written by hand in PDF 1.4 syntax (the standard Helvetica font, one content stream per page), so they
 need no PDF library; `encrypted_pdf` uses pypdf (a dependency) to add RC4 encryption.
@@ -19,11 +22,14 @@ Path("notes.docx").write_bytes(docx_file(["The office moved to Leipzig in 2021."
 from __future__ import annotations
 
 import io
+import struct
 import textwrap
+import zipfile
 import zlib
 from collections.abc import Sequence
 
 LINE_CHARS = 90
+_HELVETICA = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
 
 
 def _escape(text: str) -> str:
@@ -129,8 +135,133 @@ def encrypted_pdf(pages: Sequence[str], password: str = "secret") -> bytes:
     return out.getvalue()
 
 
-def docx_file(paragraphs: Sequence[str], *, title: str | None = None) -> bytes:
-    """A Word document (DOCX) with an optional heading and one paragraph per text."""
+def text_bomb_pdf(page_count: int, text_bytes: int, *, shared: bool = True) -> bytes:
+    """
+    A PDF whose pages each show one string of `text_bytes` letters, from a content stream deflated about a thousand
+    times (zlib's best): a FlateDecode bomb, small on disk, huge once its pages are read.
+
+    :param page_count: The number of pages.
+    :param text_bytes: The letters each page shows (the bytes its content stream unpacks to, give or take 30).
+    :param shared: Whether every page draws one shared content stream (the file stays small however many pages it
+        has) rather than a stream of its own.
+    """
+    content = b"BT /F1 11 Tf 56 770 Td (" + b"A" * text_bytes + b") Tj ET"
+    packed = _stream(zlib.compress(content, 9), b" /Filter /FlateDecode")
+    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b"", _HELVETICA]
+    kids = []
+    for index in range(page_count):
+        if index == 0 or not shared:
+            objects.append(packed)
+            contents = len(objects)
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
+            b"/Contents %d 0 R >>" % contents
+        )
+        kids.append(b"%d 0 R" % len(objects))
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(kids), page_count)
+    return _assemble(objects)
+
+
+def object_stream_pdf(padding_bytes: int) -> bytes:
+    """
+    A one-page PDF 1.5 whose page dictionary sits in a deflated object stream padded with `padding_bytes` spaces:
+    reading the page unpacks them all (an object-stream bomb, when the padding is large).
+    """
+    out = io.BytesIO()
+    out.write(b"%PDF-1.5\n")
+    page = (
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
+        b"/Contents 4 0 R >>"
+    )
+    header = b"5 0 "
+    packed = _deflate_blocks(header + page + b"\n", padding_bytes, zlib_wrapper=True)
+    objects = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [5 0 R] /Count 1 >>",
+        3: _HELVETICA,
+        4: _stream(_page_stream("A page kept in an object stream.")),
+        6: _stream(packed, b" /Type /ObjStm /N 1 /First %d /Filter /FlateDecode" % len(header)),
+    }
+    offsets = {}
+    for number, body in objects.items():
+        offsets[number] = out.tell()
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    offsets[7] = out.tell()
+    rows = [b"\x00" + bytes(4) + b"\xff\xff"]
+    for number in range(1, 8):
+        kind, field = (2, 6) if number == 5 else (1, offsets[number])
+        rows.append(bytes([kind]) + field.to_bytes(4, "big") + bytes(2))
+    xref = _stream(b"".join(rows), b" /Type /XRef /Size 8 /W [1 4 2] /Root 1 0 R")
+    out.write(b"7 0 obj\n" + xref + b"\nendobj\nstartxref\n%d\n%%%%EOF\n" % offsets[7])
+    return out.getvalue()
+
+
+def form_bomb_pdf(page_count: int, invocations: int, form_bytes: int) -> bytes:
+    """
+    A PDF whose pages each draw one form XObject (a string of `form_bytes` letters) `invocations` times from one
+    small shared content stream: text extraction reads the form's content at every invocation on every page.
+    """
+    form = _stream(
+        b"BT /F1 11 Tf (" + b"B" * form_bytes + b") Tj ET",
+        b" /Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >>",
+    )
+    content = _stream(zlib.compress(b"/Fm1 Do\n" * invocations, 9), b" /Filter /FlateDecode")
+    resources = b"/Resources << /Font << /F1 3 0 R >> /XObject << /Fm1 4 0 R >> >>"
+    return _pages_pdf([_HELVETICA, form, content], resources, 5, page_count)
+
+
+def ligature_bomb_pdf(chars_per_code: int, codes: int) -> bytes:
+    """
+    A one-page PDF whose font's /ToUnicode map turns the code of `A` into `chars_per_code` characters, and whose page
+    shows `codes` of them: the text is `chars_per_code` times longer than the content.
+    """
+    cmap = (
+        b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Bomb def "
+        b"1 begincodespacerange <00> <FF> endcodespacerange 1 beginbfchar <41> <"
+        + b"0041" * chars_per_code
+        + b"> endbfchar endcmap CMapName currentdict /CMap defineresource pop end end"
+    )
+    font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 4 0 R >>"
+    content = _stream(zlib.compress(b"BT /F1 11 Tf (" + b"A" * codes + b") Tj ET", 9), b" /Filter /FlateDecode")
+    return _pages_pdf([font, _stream(cmap), content], b"/Resources << /Font << /F1 3 0 R >> >>", 5, 1)
+
+
+def _pages_pdf(shared: list[bytes], resources: bytes, contents: int, page_count: int) -> bytes:
+    """A PDF of the catalog, the page tree, the `shared` objects (numbered from 3) and `page_count` pages with these
+    resources, each drawing object `contents`."""
+    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>", b"", *shared]
+    kids = []
+    for _ in range(page_count):
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] %s /Contents %d 0 R >>" % (resources, contents)
+        )
+        kids.append(b"%d 0 R" % len(objects))
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(kids), page_count)
+    return _assemble(objects)
+
+
+def nested_pdf(depth: int) -> bytes:
+    """A one-page PDF whose page holds an array nested `depth` levels deep (`[[[...]]]`), as hostile files do."""
+    nest = b"[" * depth + b"]" * depth
+    return _assemble(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+            _HELVETICA,
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
+            b"/Contents 5 0 R /Nest " + nest + b" >>",
+            _stream(_page_stream("Nested.")),
+        ]
+    )
+
+
+def docx_file(paragraphs: Sequence[str], *, title: str | None = None, image_bytes: int = 0) -> bytes:
+    """
+    A Word document (DOCX) with an optional heading and one paragraph per text.
+
+    :param image_bytes: When not 0, the document also shows a PNG picture of about this many bytes whose data does
+        not compress (like a photograph's), so the archive is about that much larger.
+    """
     import docx
 
     document = docx.Document()
@@ -138,8 +269,103 @@ def docx_file(paragraphs: Sequence[str], *, title: str | None = None) -> bytes:
         document.add_heading(title, level=1)
     for paragraph in paragraphs:
         document.add_paragraph(paragraph)
+    if image_bytes:
+        document.add_picture(io.BytesIO(_png(image_bytes)))
     out = io.BytesIO()
     document.save(out)
+    return out.getvalue()
+
+
+def _png(size: int) -> bytes:
+    """A 1x1 grey PNG padded to `size` bytes with random data in a private chunk (a viewer skips it)."""
+    import random
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    padding = random.Random(size).randbytes(max(size - 80, 0))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+        + chunk(b"raNd", padding)
+        + chunk(b"IDAT", zlib.compress(b"\x00\x80"))
+        + chunk(b"IEND", b"")
+    )
+
+
+def zip_bomb_docx(unpacked_bytes: int = 1536 << 20, *, declared_bytes: int | None = None) -> bytes:
+    """
+    A Word document whose `word/document.xml` unpacks to `unpacked_bytes` spaces (1.5 GiB by default) from about a
+    thousandth of that (deflate's best ratio): a ZIP bomb, otherwise the parts of `docx_file`. It is made without ever
+    holding the unpacked bytes (a few seconds for 1.5 GiB).
+
+    :param unpacked_bytes: What `word/document.xml` unpacks to (below 4 GiB).
+    :param declared_bytes: The size the archive states for `word/document.xml` (default: the true one); a smaller
+        one makes the archive lie about what it unpacks to.
+    """
+    members = []
+    with zipfile.ZipFile(io.BytesIO(docx_file(["A normal paragraph."]))) as archive:
+        for info in archive.infolist():
+            if info.filename != "word/document.xml":
+                data = archive.read(info)
+                members.append((info.filename, _deflate(data), zlib.crc32(data), len(data)))
+    packed, crc = _deflated_spaces(unpacked_bytes)
+    size = unpacked_bytes if declared_bytes is None else declared_bytes
+    members.append(("word/document.xml", packed, crc, size))
+    return _zip_archive(members)
+
+
+def _deflate(data: bytes) -> bytes:
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return compressor.compress(data) + compressor.flush()
+
+
+def _deflated_spaces(count: int) -> tuple[bytes, int]:
+    """A raw deflate stream of `count` spaces and its CRC-32, made without holding them (see `_deflate_blocks`)."""
+    crc = 0
+    block = b" " * (1 << 20)
+    for _ in range(count // len(block)):
+        crc = zlib.crc32(block, crc)
+    crc = zlib.crc32(block[: count % len(block)], crc)
+    return _deflate_blocks(b"", count), crc
+
+
+def _deflate_blocks(prefix: bytes, spaces: int, *, zlib_wrapper: bool = False) -> bytes:
+    """
+    `prefix` and then `spaces` spaces deflated at zlib's best ratio (raw deflate, or zlib's format with its header
+    and Adler-32 checksum), one MiB block at a time: after a full flush the compressor starts afresh, so every whole
+    block of spaces deflates to the same bytes, computed once.
+    """
+    block = b" " * (1 << 20)
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)
+    start = compressor.compress(prefix) + compressor.flush(zlib.Z_FULL_FLUSH)
+    compressor.compress(block)
+    compressor.flush(zlib.Z_FULL_FLUSH)  # the first block's output may differ (no history yet)
+    packed_block = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    blocks, rest = divmod(spaces, len(block))
+    body = start + packed_block * blocks + _deflate(block[:rest])
+    if not zlib_wrapper:
+        return body
+    adler = zlib.adler32(prefix)
+    for _ in range(blocks):
+        adler = zlib.adler32(block, adler)
+    adler = zlib.adler32(block[:rest], adler)
+    return b"\x78\xda" + body + struct.pack(">I", adler)
+
+
+def _zip_archive(members: Sequence[tuple[str, bytes, int, int]]) -> bytes:
+    """A ZIP archive of deflated members (name, deflated bytes, CRC-32, stated size), written field by field."""
+    out = io.BytesIO()
+    directory = io.BytesIO()
+    for name, packed, crc, size in members:
+        encoded = name.encode()
+        fields = (20, 0, zipfile.ZIP_DEFLATED, 0, 0x21, crc, len(packed), size, len(encoded))
+        directory.write(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, *fields, 0, 0, 0, 0, 0, out.tell()) + encoded)
+        out.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", *fields, 0) + encoded + packed)
+    start = out.tell()
+    out.write(directory.getvalue())
+    count = len(members)
+    out.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, count, count, len(directory.getvalue()), start, 0))
     return out.getvalue()
 
 
