@@ -47,7 +47,7 @@ from extractive_qa.evaluation.decisions import pipeline_predictions  # noqa: E40
 from extractive_qa.evaluation.records import RecordFile, write_json  # noqa: E402
 from extractive_qa.evaluation.runner import Evaluation  # noqa: E402
 from extractive_qa.evaluation.squad_metric import SquadDataset, evaluate, f1, load_squad, parse_squad  # noqa: E402
-from extractive_qa.evaluation.tuning import DEFAULT_FEATURES, tune  # noqa: E402
+from extractive_qa.evaluation.tuning import DEFAULT_FEATURES, RETRIEVAL_FEATURES, tune  # noqa: E402
 from extractive_qa.settings import Settings  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
@@ -140,9 +140,29 @@ class CollectionEvaluation(Evaluation):
             store.write_documents(self.passages)
 
 
-def combined_dataset(sets: dict[str, list[dict[str, Any]]]) -> tuple[SquadDataset, dict[str, set[str]]]:
-    """One SQuAD 2.0 dataset of the held-out file and the out-of-collection sets; the ids of each part."""
+def heldout_sample(count: int | None) -> list[dict[str, Any]]:
+    """The held-out articles with `count` of their questions (a fixed random sample; all with `None`), every
+    paragraph kept (open mode indexes them all)."""
     heldout = json.loads(HELDOUT.read_text(encoding="utf-8"))["data"]
+    if count is None:
+        return heldout
+    chosen = _sample(heldout, count)
+    return [
+        {
+            "title": article["title"],
+            "paragraphs": [
+                {"context": p["context"], "qas": [q for q in p["qas"] if q["id"] in chosen]}
+                for p in article["paragraphs"]
+            ],
+        }
+        for article in heldout
+    ]
+
+
+def combined_dataset(
+    sets: dict[str, list[dict[str, Any]]], heldout: list[dict[str, Any]]
+) -> tuple[SquadDataset, dict[str, set[str]]]:
+    """One SQuAD 2.0 dataset of the held-out questions and the out-of-collection sets; the ids of each part."""
     articles = list(heldout)
     parts: dict[str, set[str]] = {"heldout": {q["id"] for a in heldout for p in a["paragraphs"] for q in p["qas"]}}
     for name, found in sets.items():
@@ -152,13 +172,13 @@ def combined_dataset(sets: dict[str, list[dict[str, Any]]]) -> tuple[SquadDatase
 
 
 def record_collection(
-    store: str, work: Path, sizes: dict[str, int], stock: bool, batch_size: int
+    store: str, work: Path, sizes: dict[str, int], sample: int | None, stock: bool, batch_size: int
 ) -> tuple[CollectionEvaluation, SquadDataset, dict[str, set[str]], dict[str, Any], dict[str, Any] | None]:
     """Reads every question over data/ (resumably); returns the evaluation, dataset, parts and records."""
     passages = collection_passages(store, work)
     settings = Settings(model=str(SHARED / "models" / "minilm-squad-mini"), store=store, store_path=work / "unused")
     evaluation = CollectionEvaluation(settings, mode="open", batch_size=batch_size, progress=True, passages=passages)
-    dataset, parts = combined_dataset(out_of_collection_sets(sizes))
+    dataset, parts = combined_dataset(out_of_collection_sets(sizes), heldout_sample(sample))
     evaluation.use_collection(dataset)
     output = work / f"collection-{store}"
     records = RecordFile(output / "records.jsonl", evaluation.fingerprint())
@@ -175,13 +195,22 @@ def record_collection(
     return evaluation, dataset, parts, records.records, stock_records
 
 
-def record_open_eval(store: str, work: Path, stock: bool, batch_size: int) -> tuple[Evaluation, SquadDataset, dict]:
-    """`extractive-qa eval --mode open` on the held-out file (its own paragraphs), stored (resumably)."""
+def record_open_eval(
+    store: str, work: Path, sample: int | None, stock: bool, batch_size: int
+) -> tuple[Evaluation, SquadDataset, dict]:
+    """
+    `extractive-qa eval --mode open` on the held-out file (all its paragraphs indexed; with `sample`, that many of
+    its questions), stored (resumably).
+    """
+    file = HELDOUT
+    if sample is not None:
+        file = work / f"dev-v2.0-heldout-sample{sample}.json"
+        write_json(file, {"version": "v2.0", "data": heldout_sample(sample)})
     settings = Settings(model=str(SHARED / "models" / "minilm-squad-mini"), store=store, store_path=work / "unused")
     evaluation = Evaluation(settings, mode="open", batch_size=batch_size)
-    output = work / f"heldout-open-{store}"
-    report = evaluation.run(HELDOUT, output, compare_stock=stock)
-    dataset = load_squad(HELDOUT)
+    output = work / (f"heldout-open-{store}" + ("" if sample is None else f"-sample{sample}"))
+    report = evaluation.run(file, output, compare_stock=stock)
+    dataset = load_squad(file)
     evaluation.use_collection(dataset)
     return evaluation, dataset, {"report": report, "output": str(output)}
 
@@ -252,22 +281,6 @@ def open_figures(dataset: SquadDataset, predicted: dict[str, str]) -> dict[str, 
     return {k: scores[k] for k in ("exact", "f1", "HasAns_exact", "HasAns_f1", "NoAns_f1")}
 
 
-OLD_FEATURES = tuple(
-    f
-    for f in DEFAULT_FEATURES
-    if f
-    not in (
-        "term_coverage",
-        "missing_terms",
-        "unmentioned_terms",
-        "unmentioned_names",
-        "retrieval_rank",
-        "retrieval_score_ratio",
-        "answer_support",
-    )
-)
-
-
 def decide(
     collection: tuple[SquadDataset, dict[str, set[str]], dict[str, Any], dict[str, Any] | None],
     heldout_open: tuple[SquadDataset, dict[str, Any], dict[str, Any] | None],
@@ -290,8 +303,9 @@ def decide(
             **open_figures(open_dataset, predictions(open_dataset, open_records, decision)),
         }
     for name, features, base in (
-        ("calibrated, today's features (cross-split)", OLD_FEATURES, today),
-        ("calibrated, new: retrieval features + term check (cross-split)", DEFAULT_FEATURES, new_default),
+        ("calibrated, today (cross-split)", DEFAULT_FEATURES, today),
+        ("calibrated + term check: new (cross-split)", DEFAULT_FEATURES, new_default),
+        ("calibrated + term check + retrieval features (tried)", DEFAULT_FEATURES + RETRIEVAL_FEATURES, new_default),
     ):
         (in_collection, in_open), rules = cross_split_predictions(
             open_dataset, open_records, [(dataset, records), (open_dataset, open_records)], features, base
@@ -302,8 +316,8 @@ def decide(
 
 
 COLUMNS = (
-    ("false:squad1", "OOC SQuAD1 200"),
-    ("false:squad1-b", "OOC SQuAD1 400"),
+    ("false:squad1", "OOC SQuAD1"),
+    ("false:squad1-b", "OOC SQuAD1 b"),
     ("false:new_wiki", "OOC new_wiki"),
     ("false:reddit", "OOC reddit"),
     ("false:amazon", "OOC amazon"),
@@ -336,14 +350,48 @@ def main() -> None:
     parser.add_argument("--no-stock", action="store_true", help="leave out the stock reader (saves most time)")
     parser.add_argument("--record-only", action="store_true")
     parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=1000,
+        help="held-out questions read (a fixed random sample of the 5,566; 0: all of them); default 1000",
+    )
     args = parser.parse_args()
-    sizes = {"squad1": 200, "squad1-b": 400, "new_wiki": 200, "reddit": 100, "amazon": 100}
+    sizes = {"squad1": 200, "squad1-b": 200, "new_wiki": 100, "reddit": 50, "amazon": 50}
+    sample = args.sample or None
     args.runs.mkdir(parents=True, exist_ok=True)
-    record_collection(args.store, args.runs, sizes, not args.no_stock, args.batch_size)
-    record_open_eval(args.store, args.runs, not args.no_stock, args.batch_size)
+    stock = not args.no_stock
+    _evaluation, dataset, parts, records, stock_records = record_collection(
+        args.store, args.runs, sizes, sample, stock, args.batch_size
+    )
+    open_evaluation, open_dataset, opened = record_open_eval(args.store, args.runs, sample, stock, args.batch_size)
     if args.record_only:
         return
-    write_json(args.runs / "machine.json", {"machine": platform.processor()})
+    open_records = RecordFile(Path(opened["output"]) / "records.jsonl", open_evaluation.fingerprint()).records
+    open_stock = (
+        RecordFile(Path(opened["output"]) / "stock-records.jsonl", open_evaluation.stock_fingerprint()).records
+        if stock
+        else None
+    )
+    new_default = open_evaluation.threshold_component()
+    rows = decide((dataset, parts, records, stock_records), (open_dataset, open_records, open_stock), new_default)
+    machine = _machine()
+    print(f"machine: {machine}; store: {args.store}; held-out sample: {sample or 'all'}")
+    print(table(rows))
+    write_json(
+        ROOT / "benchmarks" / "results" / f"no_answer_collection-{args.store}.json",
+        {"machine": machine, "store": args.store, "sample": sample, "sizes": sizes, "rows": rows},
+    )
+
+
+def _machine() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":

@@ -63,7 +63,8 @@ def add_evaluation_commands(commands: Any, common: Callable[[argparse.ArgumentPa
     evaluate.add_argument(
         "--compare-stock",
         action="store_true",
-        help="also run Haystack's stock ExtractiveReader (same model) and report its figures",
+        help="also run Haystack's stock reader (same model) and report its figures: ExtractiveReader on Haystack 2.x, "
+        "TransformersExtractiveReader (transformers-haystack) on 3.x",
     )
     evaluate.add_argument("--threshold", type=float, help="no-answer threshold to score with (default: the YAML's)")
     evaluate.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -155,6 +156,8 @@ def format_report(report: dict[str, Any]) -> str:
         "score": f"score >= {ours['threshold']:g}",
         "calibrated": f"calibrated p >= {ours['threshold']:g}",
     }.get(ours["signal"], ours["signal"])
+    if ours.get("term_check"):
+        rule += f", terms >= {ours['min_term_coverage']:g}"
     limited = f" (first {report['questions']} of {report['questions_in_file']})" if report.get("limit") else ""
     if report.get("articles"):
         limited += f" (the articles at {report['articles']} title positions)"
@@ -164,7 +167,8 @@ def format_report(report: dict[str, Any]) -> str:
         _row(f"ours ({rule})", ours),
     ]
     if "stock" in report:
-        lines.append(_row("stock ExtractiveReader (top answer)", report["stock"]))
+        stock = f"stock {report.get('stock_reader', 'ExtractiveReader')}"
+        lines.append(_row(f"{stock} (top answer)" if len(stock) <= 25 else stock, report["stock"]))
     if "retrieval" in report:
         retrieval = report["retrieval"]
         paragraph = ", ".join(f"@{k} {v:.1f}" for k, v in retrieval["paragraph_recall"].items())
@@ -277,7 +281,14 @@ def _tune(args: argparse.Namespace, evaluation: Any) -> int:
 def describe_current(decision: Any) -> str:
     """The current decision rule in words."""
     if decision.signal == "null_score_diff":
-        return f"null_score_diff <= {decision.threshold:g}"
-    if decision.signal == "score":
-        return f"score >= {decision.threshold:g}"
-    return f"calibrated probability >= {decision.threshold:g}"
+        rule = f"null_score_diff <= {decision.threshold:g}"
+    elif decision.signal == "score":
+        rule = f"score >= {decision.threshold:g}"
+    else:
+        rule = f"calibrated probability >= {decision.threshold:g}"
+    return rule + _term_check(decision)
+
+
+def _term_check(decision: Any) -> str:
+    coverage = getattr(decision, "min_term_coverage", 0.0)
+    return f", and the passage mentions >= {coverage:g} of the question's terms (open mode)" if coverage else ""

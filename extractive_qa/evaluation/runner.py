@@ -49,6 +49,7 @@ from extractive_qa.errors import EvaluationError
 from extractive_qa.evaluation.decisions import pipeline_predictions
 from extractive_qa.evaluation.records import RecordFile, answer_record, question_key, write_json
 from extractive_qa.evaluation.squad_metric import SquadDataset, SquadQuestion, evaluate, load_squad
+from extractive_qa.evaluation.stock_reader import stock_reader, stock_reader_class, stock_reader_name, stock_reader_path
 from extractive_qa.settings import Settings
 from extractive_qa.utils import batched
 
@@ -181,7 +182,7 @@ class Evaluation:
         fingerprint.pop("deduplicator")
         fingerprint["format"] = STOCK_RECORDS_FORMAT
         fingerprint["reader"] = {
-            "type": "haystack.components.readers.extractive.ExtractiveReader",
+            "type": stock_reader_path(),
             "init_parameters": {k: ours.get(k) for k in ("model", "max_seq_length", "stride", "top_k")},
         }
         return fingerprint
@@ -277,12 +278,10 @@ class Evaluation:
         return time.perf_counter() - started
 
     def stock_reader(self) -> Any:
-        """Haystack's stock `ExtractiveReader` with the same model and window settings as the pipeline's reader."""
+        """Haystack's stock reader (`stock_reader`) with the same model and window settings as the pipeline's reader."""
         if self._stock is None:
-            from haystack.components.readers import ExtractiveReader
-
             reader = self.pipeline.get_component("reader")
-            stock = ExtractiveReader(
+            stock = stock_reader(
                 model=reader.model_name_or_path,
                 device=getattr(reader, "device", None),
                 token=getattr(reader, "token", None),
@@ -357,13 +356,16 @@ class Evaluation:
         :param limit: Only the first `limit` questions (of the selected articles).
         :param articles: `"even"` or `"odd"`: only the articles at even / odd positions of the sorted titles
             (open mode still indexes every paragraph of the file).
-        :param compare_stock: Also run Haystack's stock `ExtractiveReader` and report its figures.
+        :param compare_stock: Also run Haystack's stock reader (`ExtractiveReader` on Haystack 2.x,
+            `TransformersExtractiveReader` on 3.x: `stock_reader`) and report its figures.
         :param restart: Discard earlier results in `output_dir` instead of resuming them.
         :param threshold: Overrides the pipeline's no-answer threshold for scoring.
         :returns: The report (also written to `report.json`).
         """
         if limit is not None and limit < 1:
             raise EvaluationError(f"--limit must be at least 1, got {limit}")
+        if compare_stock:
+            stock_reader_class()  # before any work: under Haystack 3 it needs transformers-haystack
         dataset = load_squad(file)
         total_in_file = len(dataset)
         if articles is not None:
@@ -400,6 +402,7 @@ class Evaluation:
             stock_records = RecordFile(output / "stock-records.jsonl", self.stock_fingerprint(), restart=restart)
             stock_seconds = self.predict_stock(dataset, stock_records)
             report["stock"] = stock_report(dataset, stock_records)
+            report["stock_reader"] = stock_reader_name()
             report["seconds"]["stock"] = round(
                 sum(stock_records.records[q.id]["seconds"] for q in dataset.questions), 2
             )
@@ -439,6 +442,8 @@ class Evaluation:
         ours["best_threshold"] = decision_threshold(decision.signal, best["best_f1_thresh"])
         ours["signal"] = decision.signal
         ours["threshold"] = chosen
+        ours["min_term_coverage"] = getattr(decision, "min_term_coverage", 0.0)
+        ours["term_check"] = self.mode == "open" and ours["min_term_coverage"] > 0  # reader mode: no retrieval
         ours["abstained"] = sum(1 for p in predictions if not p)
         reader = self.fingerprint()["reader"]["init_parameters"]
         report: dict[str, Any] = {
