@@ -22,7 +22,7 @@ COPY pyproject.toml README.md ./
 COPY extractive_qa ./extractive_qa
 COPY components ./components
 COPY pipelines ./pipelines
-RUN pip install .
+RUN pip install ".[haystack2]"
 
 COPY data ./data
 

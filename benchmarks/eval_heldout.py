@@ -31,6 +31,7 @@ from extractive_qa.evaluation.decisions import pipeline_predictions  # noqa: E40
 from extractive_qa.evaluation.records import RecordFile  # noqa: E402
 from extractive_qa.evaluation.runner import Evaluation, stock_report  # noqa: E402
 from extractive_qa.evaluation.squad_metric import SquadDataset, evaluate, find_best_threshold, load_squad  # noqa: E402
+from extractive_qa.evaluation.stock_reader import stock_reader_name  # noqa: E402
 from extractive_qa.evaluation.tuning import DEFAULT_FEATURES, cross_split, halves  # noqa: E402
 from extractive_qa.settings import Settings  # noqa: E402
 
@@ -120,7 +121,7 @@ def _line(name: str, scores: dict[str, Any], average: float | None = None, extra
 
 def markdown(results: dict[str, Any], command: str) -> str:
     lines = [
-        "# Held-out evaluation: stock ExtractiveReader vs the project's pipeline",
+        f"# Held-out evaluation: stock {stock_reader_name()} vs the project's pipeline",
         "",
         f"Model `{results['model']}`, data `{results['data']}` ({results['questions']} questions, "
         f"{results['unanswerable']} unanswerable; 17 SQuAD 2.0 dev articles the model never saw). Official SQuAD 2.0 "
@@ -153,7 +154,7 @@ def markdown(results: dict[str, Any], command: str) -> str:
         lines += [
             "| decision rule | EM | F1 | avg F1 | HasAns EM | HasAns F1 | NoAns | tuned |",
             "|---|---|---|---|---|---|---|---|",
-            _line("stock ExtractiveReader, top answer (its own no-answer heuristic)", result["stock"]),
+            _line(f"stock {stock_reader_name()}, top answer (its own no-answer heuristic)", result["stock"]),
         ]
         stock = result["stock_cross_split"]
         lines.append(

@@ -1,5 +1,6 @@
 """
-Reader throughput: Haystack's stock ExtractiveReader against the project's ExtractiveQAReader, same model, same work.
+Reader throughput: Haystack's stock reader (ExtractiveReader; TransformersExtractiveReader on Haystack 3) against the
+project's ExtractiveQAReader, same model, same work.
 
 The model is a RoBERTa of roberta-base shape (12 layers, 768 wide: deepset/roberta-base-squad2's compute) with
 random weights, built once with a byte-level BPE tokenizer trained on the bundled data/ and cached. The workload:
@@ -117,15 +118,16 @@ def load_reader(reader_name: str, model: str) -> tuple[Any, str]:
     """Builds and warms up one reader; returns it with its label."""
     if reader_name in ("stock", "stock-fp16"):
         import torch
-        from haystack.components.readers import ExtractiveReader
+
+        from extractive_qa.evaluation.stock_reader import stock_reader, stock_reader_name
 
         # fp16 as a user of a GPU would configure the stock reader (Haystack's default is fp32)
         half = reader_name == "stock-fp16"
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
-            stock = ExtractiveReader(model=model, model_kwargs={"torch_dtype": torch.float16} if half else None)
+            stock = stock_reader(model=model, model_kwargs={"torch_dtype": torch.float16} if half else None)
         stock.warm_up()
-        return stock, f"stock ExtractiveReader ({'fp16' if half else 'fp32'})"
+        return stock, f"stock {stock_reader_name()} ({'fp16' if half else 'fp32'})"
     from extractive_qa.components.reader import ExtractiveQAReader
 
     ours = ExtractiveQAReader(

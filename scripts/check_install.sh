@@ -25,7 +25,7 @@ say "installing $(basename "$wheel") into a fresh virtual environment"
 started=$SECONDS
 "$python" -m venv "$work/venv"
 "$work/venv/bin/python" -m pip install --quiet --upgrade pip  # the resolver scripts/setup.sh uses too
-"$work/venv/bin/python" -m pip install --quiet "$wheel"
+"$work/venv/bin/python" -m pip install --quiet "$wheel[haystack2]"  # the default line, Haystack 2.x
 say "installed in $((SECONDS - started)) s"
 
 mkdir -p "$work/somewhere/docs"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,11 @@ SHARED = Path(os.environ.get("EQA_SHARED_DIR", ROOT.parent / "shared"))
 SHARED_MODEL = SHARED / "models" / "minilm-squad-mini"
 HELDOUT = SHARED / "data" / "squad2" / "dev-v2.0-heldout.json"
 SQUAD2_DEV = SHARED / "data" / "squad2" / "dev-v2.0.json"
+
+HAYSTACK_MAJOR = int(version("haystack-ai").split(".")[0])
+# Haystack 3 builds classes from YAML only from trusted modules: `Pipeline.loads(text, **TRUST_COMPONENTS)` trusts ours
+# as a user of Haystack 3 would (its documented `allowed_modules`); Haystack 2.x takes no such argument.
+TRUST_COMPONENTS: dict = {"allowed_modules": ["extractive_qa.components"]} if HAYSTACK_MAJOR >= 3 else {}
 
 needs_shared_model = pytest.mark.skipif(
     not (SHARED_MODEL / "config.json").exists(),

@@ -8,6 +8,8 @@ from haystack.document_stores.types.filter_policy import apply_filter_policy
 
 from extractive_qa.components.document_stores.tantivy import TantivyDocumentStore
 
+_STORE_TYPE = f"{TantivyDocumentStore.__module__}.{TantivyDocumentStore.__name__}"
+
 
 @component
 class TantivyBM25Retriever:
@@ -110,6 +112,10 @@ class TantivyBM25Retriever:
             The deserialized component.
         """
         init_params = data.get("init_parameters", {})
+        store = init_params.get("document_store")
+        if isinstance(store, dict) and store.get("type") == _STORE_TYPE:
+            # Our own store, built here: Haystack 3 would import it by name only from a module on its allowlist.
+            init_params["document_store"] = TantivyDocumentStore.from_dict(store)
         if "filter_policy" in init_params:
             init_params["filter_policy"] = FilterPolicy.from_str(init_params["filter_policy"])
         return default_from_dict(cls, data)

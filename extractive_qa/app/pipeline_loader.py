@@ -20,26 +20,37 @@ from haystack import Document, ExtractedAnswer, Pipeline
 from haystack.core.errors import DeserializationError
 
 from extractive_qa.app.pipeline_files import PipelineKind, load_pipeline_data, pipeline_path
+from extractive_qa.app.trusted_modules import OWN_MODULES, check_trusted
 from extractive_qa.errors import InvalidSettings, ModelNotFound, QAError
 from extractive_qa.settings import Settings
 
 
 def build_pipeline(data: dict[str, Any], source: str = "the pipeline YAML") -> Pipeline:
     """
-    Builds a Haystack pipeline from a dictionary read from YAML (hayhooks sections are ignored).
+    Builds a Haystack pipeline from a dictionary read from YAML (hayhooks sections are ignored). Only classes of
+    trusted modules are built, under Haystack 2.x and 3.x alike (`extractive_qa.app.trusted_modules`).
 
     :param source: What the dictionary was read from, for the error message.
     :raises InvalidSettings: When a component refuses its settings, in one line naming `source`, the component and
-        its own reason (Haystack's message would print the component's whole definition).
+        its own reason (Haystack's message would print the component's whole definition); or when the dictionary
+        names a class of a module that is not trusted.
     """
     body = {k: v for k, v in data.items() if k not in ("inputs", "outputs")}
+    check_trusted(body, source)
     try:
-        return Pipeline.from_dict(body)
+        return Pipeline.from_dict(body, **_trusting_own_modules())
     except DeserializationError as error:
         # Haystack's message: "Couldn't deserialize component 'reader' of class 'X' with the following data: {...}"
         which = (str(error).strip().splitlines() or [type(error).__name__])[0].split(" with the following data")[0]
         reason = f"{which}: {error.__cause__}" if error.__cause__ is not None else which
         raise InvalidSettings(f"{source} does not load: {reason}") from error
+
+
+def _trusting_own_modules() -> dict[str, Any]:
+    """`Pipeline.from_dict`'s arguments that trust the application's components: Haystack 3's `allowed_modules`."""
+    if "allowed_modules" in inspect.signature(Pipeline.from_dict).parameters:
+        return {"allowed_modules": list(OWN_MODULES)}
+    return {}  # Haystack 2.x builds any class; check_trusted has refused the untrusted ones
 
 
 def load_pipeline(settings: Settings, kind: PipelineKind) -> Pipeline:

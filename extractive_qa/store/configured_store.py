@@ -35,7 +35,8 @@ from haystack.document_stores.errors import DocumentStoreError, DuplicateDocumen
 from haystack.document_stores.in_memory import InMemoryDocumentStore
 from haystack.document_stores.types import DocumentStore
 
-from extractive_qa.app.pipeline_files import EMBEDDED_STORE_TYPE, MEMORY_STORE_TYPE, store_definition
+from extractive_qa.app.pipeline_files import EMBEDDED_STORE_TYPE, MEMORY_STORE_TYPE, pipeline_path, store_definition
+from extractive_qa.app.trusted_modules import import_trusted_class
 from extractive_qa.components.document_stores.tantivy.errors import IndexDamagedError
 from extractive_qa.errors import QAError, StoreUnavailable
 from extractive_qa.settings import Settings, default_store_path
@@ -55,10 +56,8 @@ def open_store(settings: Settings) -> DocumentStore:
 
     :raises StoreUnavailable: When the store cannot be opened (its file or directory is unusable).
     """
-    from haystack.core.serialization import import_class_by_name
-
     definition = store_definition(settings)
-    store_class = import_class_by_name(definition["type"])
+    store_class = import_trusted_class(definition["type"], str(pipeline_path(settings, "query")))
     new_default_index = settings.store == "embedded" and not (settings.store_path / "meta.json").exists()
     with store_errors(settings):
         store = store_class.from_dict(definition)  # type: ignore[attr-defined]
@@ -233,10 +232,9 @@ def store_health(settings: Settings, store: DocumentStore | None = None, *, thor
 
 
 def _build_store(settings: Settings) -> Any:
-    from haystack.core.serialization import import_class_by_name
-
     definition = store_definition(settings)
-    return import_class_by_name(definition["type"]).from_dict(definition)  # type: ignore[attr-defined]
+    store_class = import_trusted_class(definition["type"], str(pipeline_path(settings, "query")))
+    return store_class.from_dict(definition)  # type: ignore[attr-defined]
 
 
 def _memory_file_health(settings: Settings) -> StoreHealth:

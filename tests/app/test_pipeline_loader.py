@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 from haystack import Pipeline
+from haystack.marshal import YamlMarshaller
 
 from extractive_qa.app.pipeline_files import apply_settings, pipeline_path, read_pipeline_yaml
 from extractive_qa.app.pipeline_loader import build_pipeline
@@ -32,9 +33,9 @@ def test_there_are_query_and_indexing_pipelines() -> None:
 def test_yaml_loads_dumps_and_loads_again_identically(path: Path) -> None:
     first = build_pipeline(read_pipeline_yaml(path))
     dumped = first.dumps()
-    second = Pipeline.loads(dumped)
+    second = build_pipeline(YamlMarshaller().unmarshal(dumped))  # Haystack 3 trusts our modules only when told
     assert _canonical(second) == _canonical(first)
-    assert Pipeline.loads(second.dumps()).dumps() == second.dumps()
+    assert build_pipeline(YamlMarshaller().unmarshal(second.dumps())).dumps() == second.dumps()
 
 
 @pytest.mark.parametrize("path", YAML_FILES, ids=lambda p: p.name)

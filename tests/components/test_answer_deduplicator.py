@@ -7,6 +7,7 @@ from haystack import Document, ExtractedAnswer, Pipeline
 
 from extractive_qa.components.answer_deduplicator import AnswerDeduplicator
 from extractive_qa.components.utils import normalize_answer
+from tests.conftest import TRUST_COMPONENTS
 
 
 def _answer(doc: Document, start: int, end: int, score: float) -> ExtractedAnswer:
@@ -110,7 +111,7 @@ def test_invalid_parameters_are_rejected(kwargs: dict) -> None:
 def test_yaml_round_trip() -> None:
     pipeline = Pipeline()
     pipeline.add_component("dedup", AnswerDeduplicator(min_overlap=0.3, score_combination="noisy_or", top_k=4))
-    loaded = Pipeline.loads(pipeline.dumps())
+    loaded = Pipeline.loads(pipeline.dumps(), **TRUST_COMPONENTS)
     component = loaded.get_component("dedup")
     assert isinstance(component, AnswerDeduplicator)
     assert (component.min_overlap, component.score_combination, component.top_k) == (0.3, "noisy_or", 4)

@@ -10,6 +10,7 @@ from haystack import Document, ExtractedAnswer, Pipeline
 
 from extractive_qa.components.answerability_features import FEATURES, compute_features
 from extractive_qa.components.no_answer_threshold import NoAnswerThreshold
+from tests.conftest import TRUST_COMPONENTS
 
 DOC = Document(content="The Normans gave their name to Normandy, a region in France. Rollo was their leader.")
 
@@ -124,7 +125,7 @@ def test_round_trip_through_a_yaml_pipeline() -> None:
     assert NoAnswerThreshold.from_dict(data).to_dict() == data
     pipeline = Pipeline()
     pipeline.add_component("threshold", component)
-    loaded = Pipeline.loads(pipeline.dumps())
+    loaded = Pipeline.loads(pipeline.dumps(), **TRUST_COMPONENTS)
     restored = loaded.get_component("threshold")
     assert restored.signal == "calibrated" and restored.threshold == 0.42
     assert restored.calibration == CALIBRATION

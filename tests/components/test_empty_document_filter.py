@@ -6,6 +6,7 @@ import pytest
 from haystack import Document, Pipeline
 
 from extractive_qa.components.empty_document_filter import EmptyDocumentFilter, has_text
+from tests.conftest import TRUST_COMPONENTS
 
 
 def test_documents_without_visible_text_are_dropped_in_order() -> None:
@@ -30,7 +31,7 @@ def test_min_chars() -> None:
 def test_round_trips_through_yaml() -> None:
     pipeline = Pipeline()
     pipeline.add_component("empty_filter", EmptyDocumentFilter(min_chars=2))
-    loaded = Pipeline.loads(pipeline.dumps())
+    loaded = Pipeline.loads(pipeline.dumps(), **TRUST_COMPONENTS)
     component = loaded.get_component("empty_filter")
     assert isinstance(component, EmptyDocumentFilter) and component.min_chars == 2
     assert component.to_dict() == EmptyDocumentFilter(min_chars=2).to_dict()

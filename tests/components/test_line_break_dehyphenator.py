@@ -9,6 +9,7 @@ from extractive_qa.components.line_break_dehyphenator import (
     document_vocabulary,
     join_line_break_hyphens,
 )
+from tests.conftest import TRUST_COMPONENTS
 
 
 def test_a_word_broken_at_a_line_end_is_joined_and_the_line_break_moves_after_it() -> None:
@@ -68,5 +69,5 @@ def test_documents_keep_their_meta_and_get_a_new_id_only_when_changed() -> None:
 def test_round_trips_through_yaml() -> None:
     pipeline = Pipeline()
     pipeline.add_component("pdf_dehyphenator", LineBreakDehyphenator())
-    loaded = Pipeline.loads(pipeline.dumps()).get_component("pdf_dehyphenator")
+    loaded = Pipeline.loads(pipeline.dumps(), **TRUST_COMPONENTS).get_component("pdf_dehyphenator")
     assert isinstance(loaded, LineBreakDehyphenator) and loaded.to_dict() == LineBreakDehyphenator().to_dict()

@@ -12,6 +12,7 @@ from extractive_qa.components.page_header_remover import (
     line_shape,
     remove_headers_and_footers,
 )
+from tests.conftest import TRUST_COMPONENTS
 
 
 def test_line_shape_gives_the_words_and_the_numbers() -> None:
@@ -98,5 +99,5 @@ def test_settings_are_checked_and_round_trip_through_yaml() -> None:
         PageHeaderRemover(min_share=0.0)
     pipeline = Pipeline()
     pipeline.add_component("pdf_header_remover", PageHeaderRemover(edge_lines=3, min_share=0.75))
-    loaded = Pipeline.loads(pipeline.dumps()).get_component("pdf_header_remover")
+    loaded = Pipeline.loads(pipeline.dumps(), **TRUST_COMPONENTS).get_component("pdf_header_remover")
     assert isinstance(loaded, PageHeaderRemover) and (loaded.edge_lines, loaded.min_share) == (3, 0.75)

@@ -9,6 +9,7 @@ from haystack import Document, Pipeline
 from haystack.utils import ComponentDevice, Secret
 
 from extractive_qa.components.reader import ExtractiveQAReader
+from tests.conftest import TRUST_COMPONENTS
 
 SOCAL = (
     "Southern California, often abbreviated SoCal, is a geographic and cultural region that generally comprises "
@@ -41,7 +42,7 @@ def test_yaml_round_trip_keeps_every_setting() -> None:
     )
     pipeline = Pipeline()
     pipeline.add_component("reader", reader)
-    loaded = Pipeline.loads(pipeline.dumps())
+    loaded = Pipeline.loads(pipeline.dumps(), **TRUST_COMPONENTS)
     assert loaded.dumps() == pipeline.dumps()
     again = loaded.get_component("reader")
     assert again.to_dict() == reader.to_dict()

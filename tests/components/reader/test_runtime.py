@@ -19,7 +19,7 @@ from extractive_qa.components.reader.runtime import (
     resolve_precision,
 )
 from tests.components.reader.sample_texts import TEXTS
-from tests.conftest import PIPELINES_DIR
+from tests.conftest import PIPELINES_DIR, TRUST_COMPONENTS
 
 # ---- batching -------------------------------------------------------------------------------------------------------
 
@@ -118,7 +118,7 @@ def test_query_pipeline_yaml_sets_the_precision() -> None:
     data = read_pipeline_yaml(PIPELINES_DIR / "query.yml")
     reader = data["components"]["reader"]
     assert reader["init_parameters"]["precision"] == "auto"
-    pipeline = Pipeline.from_dict({"components": {"reader": reader}, "connections": []})
+    pipeline = Pipeline.from_dict({"components": {"reader": reader}, "connections": []}, **TRUST_COMPONENTS)
     assert pipeline.get_component("reader").precision == "auto"
 
 

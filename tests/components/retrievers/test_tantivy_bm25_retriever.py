@@ -9,6 +9,7 @@ from haystack.document_stores.types import FilterPolicy
 
 from extractive_qa.components.document_stores.tantivy import TantivyDocumentStore
 from extractive_qa.components.retrievers.tantivy_bm25_retriever import TantivyBM25Retriever
+from tests.conftest import TRUST_COMPONENTS
 
 RETRIEVER_TYPE = "extractive_qa.components.retrievers.tantivy_bm25_retriever.TantivyBM25Retriever"
 STORE_TYPE = "extractive_qa.components.document_stores.tantivy.document_store.TantivyDocumentStore"
@@ -105,7 +106,7 @@ def test_round_trip_through_pipeline_yaml(store: TantivyDocumentStore) -> None:
     assert f"type: {STORE_TYPE}" in yaml
     assert f"index_path: {store.index_path}" in yaml
 
-    loaded = Pipeline.loads(yaml)
+    loaded = Pipeline.loads(yaml, **TRUST_COMPONENTS)
     assert loaded.dumps() == yaml
     result = loaded.run({"retriever": {"query": "Which city is Germany's capital?"}})
     assert [doc.id for doc in result["retriever"]["documents"]] == ["de"]
