@@ -184,3 +184,10 @@ def test_the_body_limit_applies(exposed: Server) -> None:
         timeout=30,
     )
     assert response.status_code == 413 and "EQA_MAX_BODY_BYTES" in response.json()["detail"]
+
+
+def test_no_answer_says_why(exposed: Server) -> None:
+    result = call(exposed, "ask_documents", {"question": "Which airport serves Veltmark?"})
+    content = result.structuredContent
+    assert content["no_answer"] is True
+    assert content["answers"][0]["text"] is None and "Veltmark" in content["answers"][0]["reason"]

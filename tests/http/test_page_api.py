@@ -267,3 +267,10 @@ def test_file_paths_are_shown_only_when_asked(tmp_path: Path) -> None:
     assert hidden.answers[0].file_path is None and "file_path" not in hidden.answers[0].document_meta
     shown = ServedApplication(Settings(store_path=tmp_path / "s.json"), ServeConfig(show_file_paths=True)).shown(result)
     assert shown.answers[0].file_path == "/srv/data/Oxygen.txt"
+
+
+def test_no_answer_says_why_in_the_json(server: Server) -> None:
+    result = ask(server, "Which airport serves Veltmark?")
+    entry = result["answers"][0]
+    assert result["no_answer"] is True and entry["text"] is None
+    assert entry["reason"] and "Veltmark" in entry["reason"], entry

@@ -129,6 +129,8 @@ def test_no_answer_is_said_plainly_with_the_best_candidate_below_the_threshold(b
     results = ask(browser, UNANSWERABLE)
     (decision,) = by_css(results, ".decision.no-answer")
     assert decision.text.startswith("No answer — the documents do not seem to answer this question")
+    (reason,) = by_css(decision, ".reason")  # why, as the answer object says it (inserted as text)
+    assert reason.text == "no passage mentions president" and f": {reason.text}" in decision.text
     assert not by_css(results, ".answers:not(.below-list)")
     candidate = by_css(results, ".below-list .answer")[0]
     assert by_css(candidate, ".badge.below")[0].is_displayed()
