@@ -104,3 +104,33 @@ def test_the_command_line_shows_a_span_over_a_line_break_on_one_line_and_json_ke
         "   ...Covered by the GNU General Public License, version 3....",
     ]
     assert result.to_dict()["answers"][0]["text"] == "GNU General Public\nLicense"
+
+
+def test_a_candidate_whose_passage_is_about_something_else_is_shown_with_its_reason() -> None:
+    question = "Which engine did Veltmark build?"
+    START = PASSAGE.content.index("40 tonnes")
+    decided = NoAnswerThreshold(threshold=0.0, min_term_coverage=0.6).run(
+        answers=[
+            ExtractedAnswer(
+                query=question,
+                score=0.9,
+                data="40 tonnes",
+                document=PASSAGE,
+                document_offset=ExtractedAnswer.Span(START, START + 9),
+                meta={"null_score_diff": -6.0},
+            )
+        ],
+        documents=[PASSAGE],
+    )["answers"]
+    result = QAResult.from_extracted(question, decided)
+    entry, candidate = result.answers
+    assert (
+        entry.reason == "no passage mentions Veltmark" and candidate.reason == "its passage does not mention Veltmark"
+    )
+    assert entry.confidence == 1.0  # the reader's confidence in a span about something else is no evidence
+    assert result.format().splitlines() == [
+        "no answer (no passage mentions Veltmark)",
+        "   best candidate, its passage does not mention Veltmark: 40 tonnes  "
+        "(confidence >99%, source: engine.pdf, page 2)",
+    ]
+    assert result.to_dict()["answers"][0]["reason"] == "no passage mentions Veltmark"
