@@ -5,6 +5,7 @@ under Haystack 2.x and Haystack 3, whose splitters count differently.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import replace
 from typing import Any
 
@@ -13,18 +14,28 @@ from haystack import Document, component, default_from_dict, default_to_dict
 PAGE_BREAK = "\f"
 
 
-def passage_end_page(source_content: str, start: int, passage_content: str) -> int:
+def page_breaks(source_content: str) -> list[int]:
+    """The positions of a document's page breaks (form feeds), ascending: found once per document."""
+    breaks = []
+    position = source_content.find(PAGE_BREAK)
+    while position != -1:
+        breaks.append(position)
+        position = source_content.find(PAGE_BREAK, position + 1)
+    return breaks
+
+
+def passage_end_page(breaks: list[int], start: int, passage_content: str) -> int:
     """
     The page the last character of a passage that is no page break stands on (pages are separated by form feeds).
 
     A passage of page breaks alone stands on the page it starts on.
 
-    :param source_content: The text of the document the passage was split from.
+    :param breaks: The page breaks of the document the passage was split from (`page_breaks`).
     :param start: Where the passage starts in it (the splitter's `split_idx_start`).
     :param passage_content: The passage's text.
     """
     end = start + len(passage_content.rstrip(PAGE_BREAK))
-    return 1 + source_content.count(PAGE_BREAK, 0, end)
+    return 1 + bisect.bisect_left(breaks, end)
 
 
 @component
@@ -80,6 +91,7 @@ class PassagePageNumbers:
         :returns: A dictionary with `documents`: the passages, in order, with the same ids.
         """
         by_id = {source.id: source for source in sources or []}
+        breaks_of: dict[str, list[int]] = {}  # per source, found once: a count per passage would be quadratic
         passages = []
         for passage in documents:
             meta = passage.meta
@@ -94,7 +106,9 @@ class PassagePageNumbers:
             ):
                 passages.append(passage)
                 continue
-            page = passage_end_page(source.content, start, passage.content)
+            if source.id not in breaks_of:
+                breaks_of[source.id] = page_breaks(source.content)
+            page = passage_end_page(breaks_of[source.id], start, passage.content)
             if page == meta["page_number"]:
                 passages.append(passage)
             else:

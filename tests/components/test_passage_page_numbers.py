@@ -6,7 +6,7 @@ import pytest
 from haystack import Document, Pipeline
 from haystack.components.preprocessors import RecursiveDocumentSplitter
 
-from extractive_qa.components.passage_page_numbers import PassagePageNumbers, passage_end_page
+from extractive_qa.components.passage_page_numbers import PassagePageNumbers, page_breaks, passage_end_page
 from tests.conftest import TRUST_COMPONENTS
 
 
@@ -29,7 +29,7 @@ def _last_text_page(source: str, start: int, passage: str) -> int:
 )
 def test_the_page_a_passage_ends_on(source: str, start: int, passage: str, page: int) -> None:
     assert source[start : start + len(passage)] == passage
-    assert passage_end_page(source, start, passage) == page == _last_text_page(source, start, passage)
+    assert passage_end_page(page_breaks(source), start, passage) == page == _last_text_page(source, start, passage)
 
 
 def test_the_splitters_passages_get_the_page_their_text_ends_on() -> None:
