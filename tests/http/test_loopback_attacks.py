@@ -22,6 +22,7 @@ import requests
 from extractive_qa import QuestionAnswerer, Settings
 from extractive_qa.http.server import WRAPPERS_DIR
 from extractive_qa.testing.browser import chromium, missing_browser
+from extractive_qa.testing.damage import flip
 from extractive_qa.testing.processes import Server, free_port, serve_command, start_server
 from tests.conftest import DATA_DIR, ROOT
 from tests.http.servers import deploy_files_payload, server_env
@@ -264,10 +265,7 @@ def test_a_damaged_store_is_a_clear_path_free_503(shared_model: Path, tmp_path: 
     if damage == "truncated meta.json":
         (store / "meta.json").write_bytes((store / "meta.json").read_bytes()[:20])
     else:
-        target = max(store.glob("*.store"), key=lambda path: path.stat().st_size)
-        data = bytearray(target.read_bytes())
-        data[:64] = bytes(255 - b for b in data[:64])
-        target.write_bytes(bytes(data))
+        flip(max(store.glob("*.store"), key=lambda path: path.stat().st_size), 0, 64)
     port = free_port()
     running = start_server(serve_command(port), server_env(tmp_path, shared_model, store), tmp_path / "s.log", port)
     try:

@@ -19,6 +19,7 @@ import tantivy
 from extractive_qa import Settings
 from extractive_qa.components.document_stores.tantivy import IndexDamagedError, TantivyDocumentStore
 from extractive_qa.store.configured_store import StoreDamaged, store_errors, store_health
+from extractive_qa.testing.damage import flip, listing, segment_file, truncate
 from extractive_qa.testing.processes import assert_one_line_error, run_cli
 from tests.conftest import DATA_DIR
 
@@ -55,28 +56,6 @@ def store(pristine: Path, tmp_path: Path) -> Path:
 
 def cli(store: Path, *args: str) -> subprocess.CompletedProcess:
     return run_cli(*args, env={"EQA_STORE_PATH": str(store)})
-
-
-def segment_file(store: Path, kind: str) -> Path:
-    (path,) = [path for path in store.iterdir() if path.suffix == f".{kind}"]
-    return path
-
-
-def flip(path: Path, start: int, length: int) -> None:
-    """Inverts `length` bytes of `path` from `start` (negative: from the end); the file keeps its size."""
-    data = bytearray(path.read_bytes())
-    start %= len(data)
-    for offset in range(start, min(start + length, len(data))):
-        data[offset] ^= 0xFF
-    path.write_bytes(bytes(data))
-
-
-def truncate(path: Path) -> None:
-    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-
-
-def listing(path: Path) -> dict[str, tuple[int, int]]:
-    return {entry.name: (entry.stat().st_size, entry.stat().st_mtime_ns) for entry in os.scandir(path)}
 
 
 def assert_damage_is_one_line_everywhere(store: Path) -> None:

@@ -20,6 +20,7 @@ from extractive_qa.components.document_stores.tantivy import (
     read_only,
 )
 from extractive_qa.components.document_stores.tantivy.damage import damage_reason, verify_checksums
+from extractive_qa.testing.damage import flip, listing, segment_file, truncate
 
 SEGMENT_KINDS = ["idx", "term", "store", "fast", "fieldnorm", "pos"]
 
@@ -49,29 +50,6 @@ def index(pristine: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "index"
     shutil.copytree(pristine, copy)
     return copy
-
-
-def segment_file(index: Path, kind: str) -> Path:
-    (path,) = [path for path in index.iterdir() if path.suffix == f".{kind}"]
-    return path
-
-
-def flip(path: Path, start: int, length: int) -> None:
-    """Inverts `length` bytes of `path` from `start` (a negative start counts from the end); the size stays."""
-    data = bytearray(path.read_bytes())
-    start = start % len(data)
-    for offset in range(start, min(start + length, len(data))):
-        data[offset] ^= 0xFF
-    path.write_bytes(bytes(data))
-
-
-def truncate(path: Path) -> None:
-    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-
-
-def listing(path: Path) -> dict[str, tuple[int, int]]:
-    """Every file of a directory (hidden ones too) with its size and modification time."""
-    return {entry.name: (entry.stat().st_size, entry.stat().st_mtime_ns) for entry in os.scandir(path)}
 
 
 def assert_path_free(error: IndexDamagedError, index: Path) -> None:
