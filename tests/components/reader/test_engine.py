@@ -157,7 +157,7 @@ def test_a_failing_window_fails_only_its_caller(engine_reader: ExtractiveQAReade
 
 def test_a_full_queue_refuses_at_once(engine_reader: ExtractiveQAReader, heldout: dict) -> None:
     runner = engine_reader.runner
-    limits = EngineLimits(max_batch_size=2, max_batch_tokens=4096, max_padding=0.0, max_pending=40, workers=1)
+    limits = EngineLimits(max_batch_size=1, max_batch_tokens=4096, max_padding=0.0, max_pending=40, workers=1)
     engine = ReaderEngine(runner, engine_reader.tokenizer.pad_token_id, limits)
     items = heldout_items(heldout, 40)
     windows, _ = tokenize_windows(
@@ -165,10 +165,11 @@ def test_a_full_queue_refuses_at_once(engine_reader: ExtractiveQAReader, heldout
     )
     first = threading.Thread(target=engine.read, args=(windows[:40], SpanSearch(30, 20)))
     first.start()
-    time.sleep(0.2)  # the first caller's windows fill the queue; the worker takes two at a time
+    while engine.stats["batches"] == 0:  # the first caller's 40 windows are queued; the worker takes one at a time
+        time.sleep(0.001)
     started = time.perf_counter()
-    with pytest.raises(ReaderBusyError, match="the reader is busy"):
-        engine.read(windows[:5], SpanSearch(30, 20))
+    with pytest.raises(ReaderBusyError, match="the reader is busy"):  # 40 more do not fit beside those still waiting
+        engine.read(windows[:40], SpanSearch(30, 20))
     assert time.perf_counter() - started < 0.5  # refused at once, not after waiting
     first.join()
     assert len(engine.read(windows[:5], SpanSearch(30, 20))) == 5  # room again
