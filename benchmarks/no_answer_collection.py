@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import platform
 import random
 import sys
@@ -42,11 +43,17 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from extractive_qa.app.pipeline_files import (  # noqa: E402
+    ELASTICSEARCH_STORE_TYPE,
+    apply_settings,
+    read_pipeline_yaml,
+)
 from extractive_qa.components.no_answer_threshold import NoAnswerThreshold  # noqa: E402
 from extractive_qa.evaluation.decisions import pipeline_predictions  # noqa: E402
 from extractive_qa.evaluation.records import RecordFile, write_json  # noqa: E402
 from extractive_qa.evaluation.runner import Evaluation  # noqa: E402
 from extractive_qa.evaluation.squad_metric import SquadDataset, evaluate, f1, load_squad, parse_squad  # noqa: E402
+from extractive_qa.evaluation.stock_reader import stock_reader_name  # noqa: E402
 from extractive_qa.evaluation.tuning import DEFAULT_FEATURES, RETRIEVAL_FEATURES, tune  # noqa: E402
 from extractive_qa.settings import Settings  # noqa: E402
 
@@ -86,6 +93,40 @@ def _sample(articles: list[dict[str, Any]], count: int, skip: int = 0) -> set[st
     return set(ids[skip : skip + count])
 
 
+# Short questions that name nothing to look for: over a collection no passage can be said to answer them.
+GENERIC_QUESTIONS = (
+    "What is it?",
+    "Who won?",
+    "When did it happen?",
+    "Where is it?",
+    "How many are there?",
+    "Who is he?",
+    "What happened?",
+    "Why?",
+    "What was the result?",
+    "Who was the winner?",
+    "How much did it cost?",
+    "When was it built?",
+    "What is the name?",
+    "Who did it?",
+    "Where did they go?",
+    "What does it do?",
+    "How old is she?",
+    "What year was that?",
+    "Who said that?",
+    "What is the answer?",
+)
+
+
+def generic_set() -> list[dict[str, Any]]:
+    """`GENERIC_QUESTIONS` as one article of unanswerable questions (its paragraph is never indexed)."""
+    qas = [
+        {"id": f"generic:{i}", "question": q, "answers": [], "is_impossible": True}
+        for i, q in enumerate(GENERIC_QUESTIONS)
+    ]
+    return [{"title": "generic:questions", "paragraphs": [{"context": "(none)", "qas": qas}]}]
+
+
 def out_of_collection_sets(sizes: dict[str, int]) -> dict[str, list[dict[str, Any]]]:
     """Question sets about things data/ does not mention, as SQuAD 2.0 articles of unanswerable questions."""
     squad1 = json.loads(SQUAD1.read_text(encoding="utf-8"))["data"]
@@ -98,6 +139,7 @@ def out_of_collection_sets(sizes: dict[str, int]) -> dict[str, list[dict[str, An
     for name, file in (("new_wiki", "new_wiki"), ("reddit", "reddit"), ("amazon", "amazon_reviews")):
         articles = json.loads((SHIFTS / f"squadshifts_{file}_v1.0.json").read_text(encoding="utf-8"))["data"]
         sets[name] = _unanswerable(articles, _sample(articles, sizes[name]), f"{name}:")
+    sets["generic"] = generic_set()
     return sets
 
 
@@ -105,10 +147,16 @@ def out_of_collection_sets(sizes: dict[str, int]) -> dict[str, list[dict[str, An
 
 
 def collection_passages(store: str, work: Path) -> list[Any]:
-    """data/ indexed with the application's indexing pipeline into a store of the kind chosen (once), as passages."""
+    """
+    data/ indexed with the application's indexing pipeline into a store of the kind chosen (once), as passages.
+    Elasticsearch gets the embedded store's passages (the same indexing pipeline up to the writer), written into an
+    index of the benchmark's own (`ElasticsearchEvaluation`).
+    """
     from extractive_qa import QuestionAnswerer
     from extractive_qa.errors import NothingIndexed
 
+    if store == "elasticsearch":
+        store = "embedded"
     qa = QuestionAnswerer(Settings(store=store, store_path=work / f"store-{store}"))
     try:
         count = qa.count_documents()
@@ -121,7 +169,37 @@ def collection_passages(store: str, work: Path) -> list[Any]:
 
 
 @dataclass
-class CollectionEvaluation(Evaluation):
+class ElasticsearchEvaluation(Evaluation):
+    """
+    `Evaluation`, which in open mode indexes into a fresh embedded or in-memory store, also on Elasticsearch: the
+    query pipeline of `query_elasticsearch.yml` with an index of the benchmark's own per collection
+    (`eqa-bench-no-answer-<collection>`, kept between runs so that a run resumes without re-indexing).
+    """
+
+    def pipeline_data(self) -> dict[str, Any]:
+        if self.settings.store != "elasticsearch":
+            return super().pipeline_data()
+        data = apply_settings(read_pipeline_yaml(self.yaml_path), self.settings)
+        store = data["components"]["retriever"]["init_parameters"]["document_store"]
+        assert store.get("type") == ELASTICSEARCH_STORE_TYPE, store.get("type")
+        name = (self._collection or "none").replace(":", "-").lower()
+        store["init_parameters"]["index"] = f"eqa-bench-no-answer-{name}"
+        return data
+
+    def _write(self, documents: list[Any]) -> None:
+        from extractive_qa.store.elasticsearch import make_searchable
+
+        store = self.pipeline.get_component("retriever").document_store  # type: ignore[attr-defined]
+        if store.count_documents() == 0:
+            store.write_documents(documents)
+            make_searchable(store)
+
+    def _index(self, dataset: SquadDataset) -> None:
+        self._write(self._documents(dataset))
+
+
+@dataclass
+class CollectionEvaluation(ElasticsearchEvaluation):
     """Open mode over a given collection (data/'s passages) instead of the evaluated file's paragraphs."""
 
     passages: list[Any] = field(default_factory=list)
@@ -135,9 +213,7 @@ class CollectionEvaluation(Evaluation):
         dataset.paragraph_titles.update({p.id: Path(str(p.meta.get("file_name", ""))).stem for p in self.passages})
 
     def _index(self, dataset: SquadDataset) -> None:
-        store = self.pipeline.get_component("retriever").document_store  # type: ignore[attr-defined]
-        if store.count_documents() == 0:
-            store.write_documents(self.passages)
+        self._write(self.passages)
 
 
 def heldout_sample(count: int | None) -> list[dict[str, Any]]:
@@ -171,12 +247,22 @@ def combined_dataset(
     return parse_squad({"version": "v2.0", "data": articles}, "collection-questions"), parts
 
 
+def bench_settings(store: str, work: Path, elasticsearch_url: str) -> Settings:
+    """The application's settings for the benchmark: the shared small model, the store of the kind chosen."""
+    return Settings(
+        model=str(SHARED / "models" / "minilm-squad-mini"),
+        store=store,  # type: ignore[arg-type]
+        store_path=work / "unused",
+        elasticsearch_url=elasticsearch_url,
+    )
+
+
 def record_collection(
-    store: str, work: Path, sizes: dict[str, int], sample: int | None, stock: bool, batch_size: int
+    settings: Settings, work: Path, sizes: dict[str, int], sample: int | None, stock: bool, batch_size: int
 ) -> tuple[CollectionEvaluation, SquadDataset, dict[str, set[str]], dict[str, Any], dict[str, Any] | None]:
     """Reads every question over data/ (resumably); returns the evaluation, dataset, parts and records."""
+    store = settings.store
     passages = collection_passages(store, work)
-    settings = Settings(model=str(SHARED / "models" / "minilm-squad-mini"), store=store, store_path=work / "unused")
     evaluation = CollectionEvaluation(settings, mode="open", batch_size=batch_size, progress=True, passages=passages)
     dataset, parts = combined_dataset(out_of_collection_sets(sizes), heldout_sample(sample))
     evaluation.use_collection(dataset)
@@ -196,7 +282,7 @@ def record_collection(
 
 
 def record_open_eval(
-    store: str, work: Path, sample: int | None, stock: bool, batch_size: int
+    settings: Settings, work: Path, sample: int | None, stock: bool, batch_size: int
 ) -> tuple[Evaluation, SquadDataset, dict]:
     """
     `extractive-qa eval --mode open` on the held-out file (all its paragraphs indexed; with `sample`, that many of
@@ -206,9 +292,8 @@ def record_open_eval(
     if sample is not None:
         file = work / f"dev-v2.0-heldout-sample{sample}.json"
         write_json(file, {"version": "v2.0", "data": heldout_sample(sample)})
-    settings = Settings(model=str(SHARED / "models" / "minilm-squad-mini"), store=store, store_path=work / "unused")
-    evaluation = Evaluation(settings, mode="open", batch_size=batch_size)
-    output = work / (f"heldout-open-{store}" + ("" if sample is None else f"-sample{sample}"))
+    evaluation = ElasticsearchEvaluation(settings, mode="open", batch_size=batch_size)
+    output = work / f"heldout-open-{settings.store}"  # one record file for every sample size (resumable)
     report = evaluation.run(file, output, compare_stock=stock)
     dataset = load_squad(file)
     evaluation.use_collection(dataset)
@@ -292,7 +377,7 @@ def decide(
     rows: dict[str, dict[str, Any]] = {}
     if stock_records is not None and open_stock is not None:
         stock = {q.id: stock_records[q.id]["prediction"] for q in dataset.questions}
-        rows["stock ExtractiveReader, its own no-answer heuristic"] = {
+        rows[f"stock {stock_reader_name()}, its own no-answer rule"] = {
             **collection_figures(dataset, parts, stock),
             **open_figures(open_dataset, {q.id: open_stock[q.id]["prediction"] for q in open_dataset.questions}),
         }
@@ -321,6 +406,7 @@ COLUMNS = (
     ("false:new_wiki", "OOC new_wiki"),
     ("false:reddit", "OOC reddit"),
     ("false:amazon", "OOC amazon"),
+    ("false:generic", "generic"),
     ("kept", "in: kept"),
     ("right", "in: right"),
     ("hasans_f1", "in: HasAns F1"),
@@ -343,11 +429,30 @@ def table(rows: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+DEFAULT_SIZES = "squad1=200,squad1-b=200,new_wiki=200,reddit=200,amazon=200"
+
+
+def parse_sizes(text: str) -> dict[str, int]:
+    """`name=count,...` for the out-of-collection sets (every set named; 0 leaves one out)."""
+    sizes = dict.fromkeys(("squad1", "squad1-b", "new_wiki", "reddit", "amazon"), 0)
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, count = item.partition("=")
+        if name not in sizes or not count.isdigit():
+            raise SystemExit(f"--sizes: expected name=count with a name of {', '.join(sizes)}, got {item!r}")
+        sizes[name] = int(count)
+    return sizes
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--store", choices=("embedded", "memory"), default="embedded")
+    parser.add_argument("--store", choices=("embedded", "memory", "elasticsearch"), default="embedded")
+    parser.add_argument(
+        "--elasticsearch-url",
+        default=os.environ.get("EQA_TEST_ELASTICSEARCH_URL") or "http://127.0.0.1:9200",
+        help="with --store elasticsearch (default: $EQA_TEST_ELASTICSEARCH_URL or http://127.0.0.1:9200)",
+    )
     parser.add_argument("--runs", type=Path, default=ROOT / "eval-results" / "no-answer")
-    parser.add_argument("--no-stock", action="store_true", help="leave out the stock reader (saves most time)")
+    parser.add_argument("--no-stock", action="store_true", help="leave out the stock reader (saves half the time)")
     parser.add_argument("--record-only", action="store_true")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument(
@@ -356,15 +461,21 @@ def main() -> None:
         default=1000,
         help="held-out questions read (a fixed random sample of the 5,566; 0: all of them); default 1000",
     )
+    parser.add_argument(
+        "--sizes", default=DEFAULT_SIZES, help=f"out-of-collection questions per set (default {DEFAULT_SIZES})"
+    )
+    parser.add_argument("--output", type=Path, help="the results JSON (default benchmarks/results/...-STORE.json)")
     args = parser.parse_args()
-    sizes = {"squad1": 200, "squad1-b": 200, "new_wiki": 100, "reddit": 50, "amazon": 50}
+    sizes = parse_sizes(args.sizes)
     sample = args.sample or None
     args.runs.mkdir(parents=True, exist_ok=True)
     stock = not args.no_stock
+    settings = bench_settings(args.store, args.runs, args.elasticsearch_url)
+    started = time.perf_counter()
     _evaluation, dataset, parts, records, stock_records = record_collection(
-        args.store, args.runs, sizes, sample, stock, args.batch_size
+        settings, args.runs, sizes, sample, stock, args.batch_size
     )
-    open_evaluation, open_dataset, opened = record_open_eval(args.store, args.runs, sample, stock, args.batch_size)
+    open_evaluation, open_dataset, opened = record_open_eval(settings, args.runs, sample, stock, args.batch_size)
     if args.record_only:
         return
     open_records = RecordFile(Path(opened["output"]) / "records.jsonl", open_evaluation.fingerprint()).records
@@ -376,22 +487,37 @@ def main() -> None:
     new_default = open_evaluation.threshold_component()
     rows = decide((dataset, parts, records, stock_records), (open_dataset, open_records, open_stock), new_default)
     machine = _machine()
-    print(f"machine: {machine}; store: {args.store}; held-out sample: {sample or 'all'}")
+    questions = {name: len(ids) for name, ids in parts.items()}
+    print(
+        f"machine: {machine['cpu']} ({machine['cores']} cores); store: {args.store}; "
+        f"held-out questions: {questions['heldout']}; out of the collection: "
+        + ", ".join(f"{name} {count}" for name, count in questions.items() if name != "heldout")
+    )
     print(table(rows))
     write_json(
-        ROOT / "benchmarks" / "results" / f"no_answer_collection-{args.store}.json",
-        {"machine": machine, "store": args.store, "sample": sample, "sizes": sizes, "rows": rows},
+        args.output or ROOT / "benchmarks" / "results" / f"no_answer_collection-{args.store}.json",
+        {
+            "machine": machine,
+            "store": args.store,
+            "sample": sample,
+            "questions": questions,
+            "stock_reader": stock_reader_name() if stock else None,
+            "seconds": round(time.perf_counter() - started, 1),
+            "rows": rows,
+        },
     )
 
 
-def _machine() -> str:
+def _machine() -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
             if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+                cpu = line.split(":", 1)[1].strip()
+                break
     except OSError:
         pass
-    return platform.processor() or platform.machine()
+    return {"cpu": cpu, "cores": os.cpu_count()}
 
 
 if __name__ == "__main__":

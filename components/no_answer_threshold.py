@@ -49,6 +49,14 @@ class NoAnswerThreshold:
     that weight. This evidence depends on the texts alone, not on the model's logits or a store's BM25 scale, so
     one setting holds for every model and store. 0 turns it off.
 
+    **A question that does not say what it asks about** (`min_question_weight`): over a collection, "What is it?"
+    or "Who won?" names nothing that tells one passage from another (its terms weigh less than
+    `min_question_weight`: none, or one word that is not a name), so whatever span the reader likes best in
+    whichever passage the retriever ranked first would be "the answer". When the passages read were found by a
+    retriever (they carry its score), such a question gets no answer ("the question does not say what it asks
+    about"). Over given texts (documents without a retrieval score) the texts say what it is about, and the
+    question is answered from them. It applies only while the term check is on; 0 turns it off.
+
     The check needs `documents`, the passages read (the retriever's output; the given texts when answering over
     texts): a term that none of them mentions is named in the reason. Without them there is no check: each answer
     is judged against its own passage by the reader alone (the model card's procedure, `eval --mode reader`).
@@ -85,6 +93,7 @@ class NoAnswerThreshold:
         calibration: dict[str, Any] | None = None,
         min_term_coverage: float = 0.0,
         name_weight: float = 2.0,
+        min_question_weight: float = 2.0,
     ) -> None:
         """
         Creates a NoAnswerThreshold.
@@ -96,6 +105,8 @@ class NoAnswerThreshold:
         :param min_term_coverage: The weighted share of the question's terms an answer's passage must mention, from
             0 (off) to 1.
         :param name_weight: The weight of a name term (capitalized or numeric) against 1 for other terms.
+        :param min_question_weight: Over retrieved passages, with the term check on: the least total weight of the
+            question's terms for an answer (2: one name or two other words); 0 turns it off.
         """
         if signal not in SIGNALS:
             raise ValueError(f"signal must be one of {', '.join(map(repr, SIGNALS))}, got {signal!r}")
@@ -109,6 +120,7 @@ class NoAnswerThreshold:
         self.calibration = self._check_calibration(calibration) if calibration is not None else None
         self.min_term_coverage = _number_in(min_term_coverage, "min_term_coverage", 0.0, 1.0)
         self.name_weight = _number_in(name_weight, "name_weight", 0.0, 100.0)
+        self.min_question_weight = _number_in(min_question_weight, "min_question_weight", 0.0, 100.0)
 
     @staticmethod
     def _check_calibration(calibration: dict[str, Any]) -> dict[str, Any]:
@@ -142,6 +154,7 @@ class NoAnswerThreshold:
             }
         parameters["min_term_coverage"] = self.min_term_coverage
         parameters["name_weight"] = self.name_weight
+        parameters["min_question_weight"] = self.min_question_weight
         return default_to_dict(self, **parameters)
 
     @classmethod
@@ -165,6 +178,7 @@ class NoAnswerThreshold:
             calibration=calibration if calibration is not None or signal != self.signal else self.calibration,
             min_term_coverage=self.min_term_coverage,
             name_weight=self.name_weight,
+            min_question_weight=self.min_question_weight,
         )
 
     # ---- evidence ---------------------------------------------------------------------------------------------
@@ -222,11 +236,25 @@ class NoAnswerThreshold:
         """Whether the question's terms are checked: the check is on and the passages read are known."""
         return self.min_term_coverage > 0.0 and documents is not None
 
+    def says_too_little(self, found: Coverage, documents: list[Document] | None) -> bool:
+        """Whether the question names too little to be answered from retrieved passages (`min_question_weight`)."""
+        return (
+            self.checks_terms(documents)
+            and found.weight < self.min_question_weight - 1e-9
+            and any(getattr(d, "score", None) is not None for d in documents or [])
+        )
+
+    def covers(self, found: Coverage, documents: list[Document] | None) -> bool:
+        """Whether a passage's coverage of the question's terms lets its answer through (always, when not checked)."""
+        if not self.checks_terms(documents):
+            return True
+        return found.share >= self.min_term_coverage - 1e-9 and not self.says_too_little(found, documents)
+
     def covered(self, answer: ExtractedAnswer, documents: list[Document] | None = None) -> bool:
         """Whether the answer's passage mentions enough of the question's terms (always, when not checked)."""
         if not self.checks_terms(documents):
             return True
-        return self.term_coverage(answer, documents).share >= self.min_term_coverage - 1e-9
+        return self.covers(self.term_coverage(answer, documents), documents)
 
     def clears(self, value: float, threshold: float) -> bool:
         """Whether a signal value clears a threshold."""
@@ -275,13 +303,13 @@ class NoAnswerThreshold:
                 value = meta["answerable_probability"]
             else:
                 value = self.evidence(answer, answers, documents)
-            covered = not self.checks_terms(documents) or found.share >= self.min_term_coverage - 1e-9
+            covered = self.covers(found, documents)
             if self.checks_terms(documents):
                 meta["covers_question"] = covered
             if covered and self.clears(value, threshold):
                 passing.append(replace(answer, meta=meta))
                 continue
-            meta["reason"] = _failure(found, covered)
+            meta["reason"] = VAGUE if self.says_too_little(found, documents) else _failure(found, covered)
             failing.append(replace(answer, meta=meta))
             if first_failure is None:
                 first_failure = (found, covered)
@@ -305,6 +333,8 @@ class NoAnswerThreshold:
         first_failure: tuple[Coverage, bool] | None,
     ) -> str:
         """Why nothing passed, in one short phrase."""
+        if first_failure is not None and self.says_too_little(first_failure[0], documents):
+            return VAGUE
         if first_failure is None:
             if documents is not None and not documents:
                 return "no passage matches the question"
@@ -318,6 +348,9 @@ class NoAnswerThreshold:
                 return f"no passage mentions {_listed(found.unmentioned)}"
             return f"the best candidate's passage does not mention {_listed(found.missing)}"
         return "the best candidate is below the threshold"
+
+
+VAGUE = "the question does not say what it asks about"
 
 
 def _number_in(value: Any, name: str, low: float, high: float) -> float:

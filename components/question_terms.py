@@ -5,7 +5,8 @@ A question's *terms* are its words less function words and the words every quest
 ...), each reduced to its stem with the English stemmer the embedded store indexes with (tantivy's `en_stem`:
 lower case, Snowball English), so "airports" in a question matches "airport" in a passage, as BM25 matched them.
 A term is a *name* when the question writes it with a capital letter (not as its first word) or with a digit:
-names, places, numbers, dates. A passage *mentions* a term when its own stems include it.
+names, places, numbers, dates. A passage *mentions* a term when its own stems include it. Negative contractions
+("don't", "couldn't") are function words; "won" (the verb) is a term.
 
 This is the evidence the no-answer decision (`NoAnswerThreshold`) weighs beside the reader's scores: a question
 about something no passage mentions cannot be answered from them, however confident the reader is about a span in
@@ -45,10 +46,12 @@ got make made say said says according describe described use used using become b
 percentage percent part parts located location find found long along process considered consider group groups main
 against sometimes amount present far famous total result order place member members reason start started begin
 began change changed else number numbers think able go goes went like roughly approximately about due different
-addition regarding want often important us doesn didn isn wasn aren weren don won can't
+addition regarding want often important us
 """
 GENERIC_WORDS = frozenset(_GENERIC_TEXT.split())
 _WORD = re.compile(r"\w+", re.UNICODE)
+# "don't", "won't", "couldn't", "can't" (straight or curly apostrophe): function words, dropped whole
+_NEGATIVE_CONTRACTION = re.compile(r"\b\w+n['\u2019]t\b", re.UNICODE | re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ def stem(word: str) -> str:
 @lru_cache(maxsize=4096)
 def question_terms(question: str) -> tuple[Term, ...]:
     """The question's terms, in order, each stem once (a name when any of its occurrences is written as one)."""
-    words = _WORD.findall(question or "")
+    words = _WORD.findall(_NEGATIVE_CONTRACTION.sub(" ", question or ""))
     found: dict[str, Term] = {}
     for position, word in enumerate(words):
         lower = word.lower()
@@ -125,12 +128,14 @@ class Coverage:
 
     `share`: the weighted share of the question's terms the passage mentions (names weigh `name_weight`, other
     terms 1; 1.0 for a question without terms); `missing`: the terms it does not mention, names first;
-    `unmentioned`: those of them that no passage read mentions either.
+    `unmentioned`: those of them that no passage read mentions either; `weight`: the question's terms' total
+    weight (how much it says about what it asks: 0 for "What is it?", 1 for "Who won?").
     """
 
     share: float
     missing: tuple[Term, ...]
     unmentioned: tuple[Term, ...]
+    weight: float = 0.0
 
 
 def coverage(
@@ -145,14 +150,14 @@ def coverage(
     """
     terms = question_terms(question)
     if not terms:
-        return Coverage(1.0, (), ())
+        return Coverage(1.0, (), (), 0.0)
     present = text_stems(passage)
     weights = {t: name_weight if t.name else 1.0 for t in terms}
     total = sum(weights.values())
     missing = tuple(sorted((t for t in terms if t.stem not in present), key=lambda t: not t.name))
     share = 1.0 - sum(weights[t] for t in missing) / total if total > 0 else 1.0
     unmentioned = tuple(t for t in missing if not any(t.stem in text_stems(o) for o in others))
-    return Coverage(share, missing, unmentioned)
+    return Coverage(share, missing, unmentioned, total)
 
 
 __all__ = [

@@ -176,11 +176,42 @@ def test_nothing_retrieved_or_nothing_found() -> None:
     )
 
 
+def _retrieved(document: Document, score: float = 7.5) -> Document:
+    return Document(id=document.id, content=document.content, meta=document.meta, score=score)
+
+
+@pytest.mark.parametrize("query", ["What is it?", "Who won?", "Where is it located?"])
+def test_a_question_that_names_nothing_gets_no_answer_over_retrieved_passages(query: str) -> None:
+    match = Document(content="The Broncos won the final. It is located in the North Sea.")
+    span = "The Broncos" if "won" in query else "the North Sea"
+    answers = [_span(query, match, span), _entry(query)]
+    result = CHECKED.run(answers=answers, documents=[_retrieved(match)])["answers"]
+    assert result[0].data is None and result[0].meta["reason"] == "the question does not say what it asks about"
+    assert result[1].meta["covers_question"] is False and result[1].meta["reason"] == result[0].meta["reason"]
+    # over a given text (no retrieval score) the text says what it is about; min_question_weight 0 turns it off
+    assert CHECKED.run(answers=answers, documents=[match])["answers"][0].data == span
+    off = NoAnswerThreshold(min_term_coverage=0.6, min_question_weight=0.0)
+    assert off.run(answers=answers, documents=[_retrieved(match)])["answers"][0].data == span
+
+
+def test_one_name_or_two_words_say_enough() -> None:
+    for query, span in (("Who founded Havnby?", "Veltmark"), ("Which island town?", "Havnby")):
+        answers = [_span(query, ISLAND, span), _entry(query)]
+        assert CHECKED.run(answers=answers, documents=[_retrieved(ISLAND)])["answers"][0].data == span
+
+
 def test_term_settings_round_trip_and_are_checked() -> None:
     pipeline = Pipeline()
     pipeline.add_component("threshold", NoAnswerThreshold(threshold=-1.5, min_term_coverage=0.5, name_weight=3.0))
     loaded = Pipeline.loads(pipeline.dumps(), **TRUST_COMPONENTS).get_component("threshold")
     assert (loaded.min_term_coverage, loaded.name_weight, loaded.threshold) == (0.5, 3.0, -1.5)
+    assert loaded.min_question_weight == 2.0
     for bad in (-0.1, 1.5, float("nan"), "0.5", True):
         with pytest.raises(ValueError, match="min_term_coverage"):
             NoAnswerThreshold(min_term_coverage=bad)  # type: ignore[arg-type]
+    for bad in (-1, float("inf"), "2"):
+        with pytest.raises(ValueError, match="min_question_weight"):
+            NoAnswerThreshold(min_question_weight=bad)  # type: ignore[arg-type]
+    pipeline = Pipeline()
+    pipeline.add_component("threshold", NoAnswerThreshold(min_term_coverage=0.6, min_question_weight=3.0))
+    assert Pipeline.loads(pipeline.dumps(), **TRUST_COMPONENTS).get_component("threshold").min_question_weight == 3.0

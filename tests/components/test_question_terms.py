@@ -38,3 +38,19 @@ def test_coverage_weighs_names_and_names_what_no_passage_mentions() -> None:
 
 def test_a_question_without_terms_is_covered() -> None:
     assert coverage("What is it?", "Anything.").share == 1.0
+
+
+def test_negative_contractions_are_function_words_and_won_is_a_term() -> None:
+    assert [t.text for t in question_terms("Why couldn't the product be covered by the warranty?")] == [
+        "product",
+        "covered",
+        "warranty",
+    ]
+    assert [t.text for t in question_terms("What don\u2019t they like?")] == []
+    assert [t.text for t in question_terms("Who won?")] == ["won"]
+
+
+def test_coverage_weighs_what_the_question_says() -> None:
+    assert coverage("What is it?", "Anything.").weight == 0.0
+    assert coverage("Who won?", "The Broncos won.").weight == 1.0
+    assert coverage("Who won Super Bowl 50?", "", name_weight=2.0).weight == 7.0  # won 1 + Super, Bowl, 50: 2 each
