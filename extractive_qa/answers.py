@@ -10,10 +10,15 @@ each answer carries
   crosses a page break;
 - `confidence` (0 to 1) and `confidence_basis`: the calibrated answerability probability where the pipeline's
   no-answer decision is calibrated (`"calibrated"`), else the model's own odds of this span against "no answer",
-  `sigmoid(-null_score_diff)` (`"null_score"`), else the reader's score (`"score"`);
+  `sigmoid(-null_score_diff)` (`"null_score"`), else (and under the decision's `score` signal) the reader's score
+  (`"score"`). The no-answer threshold is shown in the same unit: `min_confidence` turns a decision's threshold
+  into the confidence an answer needs, `threshold_for_confidence` back;
 - `below_threshold`: the answer did not clear the no-answer threshold (it is listed after the no-answer entry);
 - `reason`: on the no-answer entry, why the decision is "no answer", in one short phrase ("no passage mentions
   Veltmark", "the best candidate is below the threshold"); on an answer below the threshold, why it did not pass.
+
+Answers are listed in one order everywhere: those that cleared the threshold by their confidence, highest first,
+then the no-answer entry, then the candidates below the threshold, again by confidence.
 
 Usage example:
 ```python
@@ -64,10 +69,17 @@ def span_page(passage_content: str, passage_page: int, position: int) -> int:
     return max(1, passage_page - max(0, breaks_after))
 
 
-def confidence_of(answer: ExtractedAnswer) -> tuple[float | None, ConfidenceBasis | None]:
-    """An extracted answer's confidence and its basis (see the module description); the no-answer entry's is `None`."""
+def confidence_of(answer: ExtractedAnswer, signal: str | None = None) -> tuple[float | None, ConfidenceBasis | None]:
+    """
+    An extracted answer's confidence and its basis (see the module description); the no-answer entry's is `None`.
+
+    :param signal: The no-answer decision's signal, when known: under `score` the confidence is the score, the
+        value the threshold is compared with.
+    """
     if answer.data is None:
         return None, None
+    if signal == "score":
+        return float(answer.score), "score"
     meta = answer.meta or {}
     probability = meta.get("answerable_probability")
     if isinstance(probability, (int, float)) and math.isfinite(probability):
@@ -76,6 +88,43 @@ def confidence_of(answer: ExtractedAnswer) -> tuple[float | None, ConfidenceBasi
     if isinstance(diff, (int, float)) and math.isfinite(diff):
         return sigmoid(-float(diff)), "null_score"
     return float(answer.score), "score"
+
+
+def min_confidence(signal: str, threshold: float) -> float:
+    """
+    The confidence an answer needs to clear a no-answer threshold of the decision's signal: the threshold in the unit
+    people see. For `null_score_diff` (answer when the null-score difference is at most the threshold) it is
+    `sigmoid(-threshold)`: 0 is 50%; for `score` and `calibrated` it is the threshold itself.
+    """
+    return sigmoid(-float(threshold)) if signal == "null_score_diff" else float(threshold)
+
+
+def threshold_for_confidence(signal: str, confidence: float) -> float:
+    """The no-answer threshold of the decision's signal that answers from `confidence` up (0 < confidence < 1)."""
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"a confidence must be between 0 and 1 (exclusive), got {confidence!r}")
+    return math.log((1.0 - confidence) / confidence) if signal == "null_score_diff" else float(confidence)
+
+
+def rule_text(signal: str, threshold: float) -> str:
+    """A decision's threshold for people, in the unit of the confidence shown, with the raw value for the YAML."""
+    raw = {"null_score_diff": "null-score difference <=", "score": "score >=", "calibrated": "probability >="}
+    return f"confidence >= {percent(min_confidence(signal, threshold))} ({raw.get(signal, signal)} {threshold:g})"
+
+
+def shown_order(answers: list[Answer]) -> list[Answer]:
+    """
+    The answers in the order every interface shows them: those that cleared the threshold by confidence (highest
+    first), the no-answer entry, then those below the threshold by confidence (ties keep the pipeline's order).
+    """
+
+    def key(answer: Answer) -> float:
+        return -(answer.confidence if answer.confidence is not None else answer.score)
+
+    passing = sorted((a for a in answers if not a.is_no_answer and not a.below_threshold), key=key)
+    entries = [a for a in answers if a.is_no_answer]
+    below = sorted((a for a in answers if not a.is_no_answer and a.below_threshold), key=key)
+    return [*passing, *entries, *below]
 
 
 @dataclass
@@ -112,12 +161,13 @@ class Answer:
         return f"{where}, page {self.page_number}" if self.page_number is not None else where
 
     @classmethod
-    def from_extracted(cls, answer: ExtractedAnswer, question: str | None = None) -> Answer:
+    def from_extracted(cls, answer: ExtractedAnswer, question: str | None = None, signal: str | None = None) -> Answer:
         """
         The answer as the application shows it.
 
         :param answer: An answer of the query pipeline (or the no-answer entry).
         :param question: The question, for the answer's id (default: the answer's own `query`).
+        :param signal: The no-answer decision's signal, when known (see `confidence_of`).
         """
         doc = answer.document
         doc_meta = doc.meta if doc is not None else {}
@@ -131,7 +181,7 @@ class Answer:
         if answer.data is not None and isinstance(passage_page, int) and source and is_paged(source):
             content = (doc.content or "") if doc is not None else ""
             page = span_page(content, passage_page, start) if start is not None else passage_page
-        confidence, basis = confidence_of(answer)
+        confidence, basis = confidence_of(answer, signal)
         document_id = doc.id if doc is not None else None
         return cls(
             text=answer.data,
@@ -184,9 +234,12 @@ class QAResult:
         The result of the query pipeline's answers (ordered by `NoAnswerThreshold`: the answers that cleared the
         threshold, the no-answer entry, the others). The answers after the no-answer entry are `below_threshold`;
         the no-answer entry's confidence is 1 minus the best answer's, among those whose passage covers the question
-        (a span in a passage about something else is no evidence that the documents answer it).
+        (a span in a passage about something else is no evidence that the documents answer it). The answers are
+        listed in `shown_order`.
         """
-        shown = [Answer.from_extracted(a, question) for a in answers]
+        entry = next((a for a in answers if a.data is None), None)
+        signal = (entry.meta or {}).get("signal") if entry is not None else None
+        shown = [Answer.from_extracted(a, question, signal if isinstance(signal, str) else None) for a in answers]
         seen_no_answer = False
         for answer in shown:
             if answer.is_no_answer:
@@ -202,7 +255,7 @@ class QAResult:
             if answer.is_no_answer:
                 answer.confidence = 1.0 - best if best is not None else 1.0
                 answer.confidence_basis = basis if best is not None else None
-        return cls(question=question, answers=shown)
+        return cls(question=question, answers=shown_order(shown))
 
     def to_dict(self) -> dict[str, Any]:
         """The result as strict JSON holds it (what `--json`, HTTP and MCP show)."""
@@ -212,27 +265,25 @@ class QAResult:
 
     def format(self) -> str:
         """
-        A human-readable rendering: the answers until the no-answer entry; or "no answer", with the best candidate
-        below the threshold when there is one.
+        A human-readable rendering: each answer on one line with its confidence and source, and its context; the
+        candidates below the no-answer threshold after the answers, marked as such. When the decision is "no
+        answer", that comes first, with its reason.
         """
         lines = []  # each answer on one line: a span over a PDF's line break is shown with a space (its text keeps it)
-        for rank, answer in enumerate(self.answers, start=1):
-            if answer.is_no_answer:
-                if rank == 1:
-                    lines.append(f"no answer ({_one_line(answer.reason)})" if answer.reason else "no answer")
-                    candidate = self.best_candidate
-                    if candidate is not None:
-                        why = (
-                            "below the no-answer threshold"
-                            if candidate.reason in (None, "below the threshold")
-                            else _one_line(candidate.reason)
-                        )
-                        lines.append(
-                            f"   best candidate, {why}: {_one_line(candidate.text)}  "
-                            f"({_confidence_text(candidate)}, source: {candidate.where})"
-                        )
-                break
-            lines.append(f"{rank}. {_one_line(answer.text)}  ({_confidence_text(answer)}, source: {answer.where})")
+        if self.no_answer:
+            entry = self.answers[0] if self.answers else None
+            lines.append(
+                f"no answer ({_one_line(entry.reason)})" if entry is not None and entry.reason else "no answer"
+            )
+        spans = [a for a in self.answers if not a.is_no_answer]
+        for rank, answer in enumerate(spans, start=1):
+            mark = ""
+            if answer.below_threshold:
+                why = answer.reason if answer.reason not in (None, "below the threshold") else None
+                mark = f", below the threshold: {_one_line(why)}" if why else ", below the threshold"
+            lines.append(
+                f"{rank}. {_one_line(answer.text)}  ({_confidence_text(answer)}{mark}, source: {answer.where})"
+            )
             if answer.context:
                 lines.append(f"   ...{_one_line(answer.context)}...")
         return "\n".join(lines) if lines else "no answer"

@@ -32,6 +32,12 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--elasticsearch-url", help="Elasticsearch URL (env EQA_ELASTICSEARCH_URL)")
     parser.add_argument("--elasticsearch-index", help="Elasticsearch index (env EQA_ELASTICSEARCH_INDEX)")
     parser.add_argument("--pipelines-dir", help="folder of the YAML pipelines (env EQA_PIPELINES_DIR)")
+    parser.add_argument(
+        "--pipeline",
+        metavar="FILE",
+        help="the query pipeline YAML to use instead of the pipelines folder's, e.g. the one tune-threshold wrote "
+        "(env EQA_QUERY_PIPELINE)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="show library logs and tracebacks")
 
 
@@ -57,9 +63,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     ask = commands.add_parser("ask", help="answer questions from the indexed documents")
     ask.add_argument("questions", nargs="+", metavar="question", help="one or more questions")
-    ask.add_argument("--top-k", type=int, default=3, help="number of answers (default 3)")
-    ask.add_argument("--threshold", type=float, help="no-answer threshold for this question")
-    ask.add_argument("--file-name", help="only search passages of this file name")
+    ask.add_argument(
+        "--top-k",
+        type=int,
+        default=3,
+        help="number of answers shown (default 3): those above the no-answer threshold first, then the best "
+        "candidates below it, marked as such",
+    )
+    ask.add_argument(
+        "--min-confidence",
+        type=float,
+        metavar="PERCENT",
+        help="answer only when an answer's confidence is at least this (e.g. 30 for 30%%), for this question; "
+        "the confidence is the model's odds of the answer against 'no answer' (or the calibrated probability)",
+    )
+    ask.add_argument(
+        "--threshold",
+        type=float,
+        help="the no-answer threshold in the pipeline YAML's own unit (null-score difference: 0 is a confidence "
+        "of 50%%, larger values abstain less); --min-confidence says the same in percent",
+    )
+    ask.add_argument(
+        "--file-name",
+        help="only search passages of this source name, as answers show it (e.g. Oxygen.txt); a name that is not "
+        "indexed is an error (exit 5)",
+    )
     ask.add_argument("--json", action="store_true", help="print the answers as JSON")
     _common(ask)
 
@@ -123,6 +151,7 @@ def settings_from_args(args: argparse.Namespace) -> Any:
         elasticsearch_url=args.elasticsearch_url,
         elasticsearch_index=args.elasticsearch_index,
         pipelines_dir=args.pipelines_dir,
+        query_pipeline=args.pipeline,
     )
 
 
@@ -187,10 +216,17 @@ def _run_with_store(args: argparse.Namespace) -> int:
         filters = None
         if args.file_name:
             filters = {"field": "meta.file_name", "operator": "==", "value": args.file_name}
+        confidence = None
+        if args.min_confidence is not None:
+            if args.threshold is not None:
+                raise QAError("give --min-confidence or --threshold, not both")
+            confidence = args.min_confidence / 100.0
         payloads = []
         for question in args.questions:
             started = time.perf_counter()
-            result = qa.ask(question, top_k=args.top_k, filters=filters, threshold=args.threshold)
+            result = qa.ask(
+                question, top_k=args.top_k, filters=filters, threshold=args.threshold, min_confidence=confidence
+            )
             if args.json:
                 payload = result.to_dict()
                 payload["seconds"] = round(time.perf_counter() - started, 3)

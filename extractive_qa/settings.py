@@ -103,6 +103,7 @@ class Settings:
     | elasticsearch_url | `EQA_ELASTICSEARCH_URL` | `http://localhost:9200` |
     | elasticsearch_index | `EQA_ELASTICSEARCH_INDEX` | `extractive-qa` |
     | pipelines_dir | `EQA_PIPELINES_DIR` | the pipelines shipped in the package (`extractive_qa.pipelines`) |
+    | query_pipeline | `EQA_QUERY_PIPELINE` | the pipelines folder's query YAML for the store (`query.yml`, ...) |
     | threshold | `EQA_NO_ANSWER_THRESHOLD` | the threshold in the query YAML |
     | max_question_chars | `EQA_MAX_QUESTION_CHARS` | 2000 |
 
@@ -115,6 +116,8 @@ class Settings:
     elasticsearch_url: str = "http://localhost:9200"
     elasticsearch_index: str = "extractive-qa"
     pipelines_dir: Path = field(default_factory=packaged_pipelines_dir)
+    #: A query pipeline YAML file used instead of the pipelines folder's (e.g. one `tune-threshold` wrote).
+    query_pipeline: Path | None = None
     threshold: float | None = None
     max_question_chars: int = DEFAULT_MAX_QUESTION_CHARS
 
@@ -125,6 +128,8 @@ class Settings:
             object.__setattr__(self, "store_path", default_store_path(self.store))
         for key in ("store_path", "pipelines_dir"):  # accept strings, keep Paths
             object.__setattr__(self, key, Path(getattr(self, key)).expanduser())
+        if self.query_pipeline is not None:
+            object.__setattr__(self, "query_pipeline", Path(self.query_pipeline).expanduser())
         if self.max_question_chars < 1:
             raise InvalidSettings("max_question_chars must be at least 1")
         if self.threshold is not None:
@@ -145,6 +150,7 @@ class Settings:
             "elasticsearch_url": os.environ.get("EQA_ELASTICSEARCH_URL") or None,
             "elasticsearch_index": os.environ.get("EQA_ELASTICSEARCH_INDEX") or None,
             "pipelines_dir": env_path("EQA_PIPELINES_DIR"),
+            "query_pipeline": env_path("EQA_QUERY_PIPELINE"),
             "threshold": env_number("EQA_NO_ANSWER_THRESHOLD", None, kind=float),
             "max_question_chars": env_number("EQA_MAX_QUESTION_CHARS", None),
         }

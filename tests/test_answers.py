@@ -90,9 +90,9 @@ def test_the_command_line_lines() -> None:
     assert answered.format().splitlines()[0] == "1. 40 tonnes  (confidence 98%, source: engine.pdf, page 2)"
     ordered = NoAnswerThreshold(threshold=-5.0).run(answers=[_span("Tartu", 0.5)])["answers"]
     abstained = QAResult.from_extracted("q", ordered)
-    assert abstained.format().splitlines() == [
+    assert abstained.format().splitlines()[:2] == [
         "no answer (the best candidate is below the threshold)",
-        "   best candidate, below the no-answer threshold: Tartu  (confidence 38%, source: engine.pdf, page 3)",
+        "1. Tartu  (confidence 38%, below the threshold, source: engine.pdf, page 3)",
     ]
 
 
@@ -130,7 +130,57 @@ def test_a_candidate_whose_passage_is_about_something_else_is_shown_with_its_rea
     assert entry.confidence == 1.0  # the reader's confidence in a span about something else is no evidence
     assert result.format().splitlines() == [
         "no answer (no passage mentions Veltmark)",
-        "   best candidate, its passage does not mention Veltmark: 40 tonnes  "
-        "(confidence >99%, source: engine.pdf, page 2)",
+        "1. 40 tonnes  (confidence >99%, below the threshold: its passage does not mention Veltmark, "
+        "source: engine.pdf, page 2)",
     ]
     assert result.to_dict()["answers"][0]["reason"] == "no passage mentions Veltmark"
+
+
+def test_one_order_by_the_confidence_shown_and_candidates_below_the_threshold_marked() -> None:
+    # the pipeline's order is the reader's score; what people see is the confidence: the two disagree here
+    answers = [
+        _span("Tallinn", -0.5, score=0.9),  # 62%
+        _span("Tartu", -1.0, score=0.8),  # 73%
+        _span("40 tonnes", 1.5, score=0.7),  # 18%, below
+        _span("engine", 0.4, score=0.6),  # 40%, below
+    ]
+    decided = NoAnswerThreshold(threshold=0.0).run(answers=answers)["answers"]
+    result = QAResult.from_extracted("q", decided)
+    assert [a.text for a in result.answers] == ["Tartu", "Tallinn", None, "engine", "40 tonnes"]
+    assert [a.below_threshold for a in result.answers] == [False, False, False, True, True]
+    assert result.best is not None and result.best.text == "Tartu"
+    lines = [line for line in result.format().splitlines() if not line.startswith("   ...")]
+    assert lines == [
+        "1. Tartu  (confidence 73%, source: engine.pdf, page 3)",
+        "2. Tallinn  (confidence 62%, source: engine.pdf, page 1)",
+        "3. engine  (confidence 40%, below the threshold, source: engine.pdf, page 1)",
+        "4. 40 tonnes  (confidence 18%, below the threshold, source: engine.pdf, page 2)",
+    ]
+    data = result.to_dict()["answers"]  # the JSON (and so HTTP, MCP and the page) in the same order
+    assert [a["text"] for a in data] == ["Tartu", "Tallinn", None, "engine", "40 tonnes"]
+    assert [a["below_threshold"] for a in data] == [False, False, False, True, True]
+
+
+def test_the_threshold_in_the_unit_of_the_confidence_shown() -> None:
+    from extractive_qa.answers import min_confidence, rule_text, threshold_for_confidence
+
+    assert min_confidence("null_score_diff", 0.0) == 0.5
+    assert min_confidence("null_score_diff", 0.936789) == pytest.approx(0.2816, abs=1e-4)
+    assert min_confidence("calibrated", 0.4) == 0.4 and min_confidence("score", 0.7) == 0.7
+    for signal in ("null_score_diff", "score", "calibrated"):
+        assert min_confidence(signal, threshold_for_confidence(signal, 0.3)) == pytest.approx(0.3)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        threshold_for_confidence("null_score_diff", 1.0)
+    assert rule_text("null_score_diff", 0.936789) == "confidence >= 28% (null-score difference <= 0.936789)"
+    # an answer at the threshold's confidence passes, one just below does not
+    diff = threshold_for_confidence("null_score_diff", 0.47)
+    at, below = _span("Tallinn", diff - 1e-6), _span("Tartu", diff + 0.01)
+    decided = NoAnswerThreshold(threshold=diff).run(answers=[at, below])["answers"]
+    assert [a.data for a in decided] == ["Tallinn", None, "Tartu"]
+
+
+def test_under_the_score_signal_the_confidence_is_the_score() -> None:
+    decided = NoAnswerThreshold(signal="score", threshold=0.5).run(answers=[_span("Tartu", -3.0, score=0.42)])
+    result = QAResult.from_extracted("q", decided["answers"])
+    candidate = result.answers[1]
+    assert (candidate.confidence, candidate.confidence_basis) == (0.42, "score") and candidate.below_threshold

@@ -36,7 +36,12 @@ ELASTICSEARCH_STORE_TYPE = (
 
 
 def pipeline_path(settings: Settings, kind: PipelineKind) -> Path:
-    """The YAML file of a pipeline kind for the configured store: `query.yml`, `indexing_elasticsearch.yml`, ..."""
+    """
+    The YAML file of a pipeline kind for the configured store: `query.yml`, `indexing_elasticsearch.yml`, ...; for
+    the query pipeline, the settings' own file when one is set (`EQA_QUERY_PIPELINE`, `--pipeline`).
+    """
+    if kind == "query" and settings.query_pipeline is not None:
+        return settings.query_pipeline
     name = kind if settings.store == DEFAULT_STORE else f"{kind}_{settings.store}"
     return settings.pipelines_dir / f"{name}.yml"
 
@@ -47,6 +52,9 @@ def read_pipeline_yaml(path: Path) -> dict[str, Any]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError as error:
         raise InvalidSettings(f"pipeline file not found: {path}") from error
+    except (OSError, UnicodeDecodeError) as error:  # a folder, a file this user may not read, not text
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else type(error).__name__
+        raise InvalidSettings(f"pipeline file {path} cannot be read: {reason}") from error
     except yaml.YAMLError as error:
         raise InvalidSettings(f"pipeline file {path} is not valid YAML: {error}") from error
     if not isinstance(data, dict) or "components" not in data:

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from haystack import Document, Pipeline
 from haystack.document_stores.types import DocumentStore
 
-from extractive_qa.answers import QAResult
+from extractive_qa.answers import QAResult, threshold_for_confidence
 from extractive_qa.app.pipeline_loader import load_pipeline, read_documents, warm_up
 from extractive_qa.app.validation import MAX_RETRIEVER_TOP_K, MAX_TOP_K, validate_count, validate_question
 from extractive_qa.components.no_answer_decision import validate_threshold
@@ -23,9 +23,30 @@ from extractive_qa.settings import DEFAULT_BATCH_SIZE, Settings
 from extractive_qa.store import memory_file
 from extractive_qa.store.configured_store import open_store, persist, store_errors
 from extractive_qa.store.embedded_index import missing_store_message, store_missing
-from extractive_qa.utils import find_cause
+from extractive_qa.utils import find_cause, printable
 
 T = TypeVar("T")
+#: The metadata field that holds a passage's source name (what answers show as `source`).
+SOURCE_NAME_FIELD = "meta.file_name"
+
+
+def named_sources(filters: Mapping[str, Any] | None) -> list[str]:
+    """
+    The source names a filter restricts a question to: `meta.file_name` compared with `==` or `in`, at the top or
+    under `AND` (names under `OR` or `NOT` restrict nothing on their own).
+    """
+    if not isinstance(filters, Mapping):
+        return []
+    if filters.get("field") == SOURCE_NAME_FIELD:
+        value = filters.get("value")
+        if filters.get("operator") == "==" and isinstance(value, str):
+            return [value]
+        if filters.get("operator") == "in" and isinstance(value, list):
+            return [v for v in value if isinstance(v, str)]
+        return []
+    if filters.get("operator") == "AND" and isinstance(filters.get("conditions"), list):
+        return [name for condition in filters["conditions"] for name in named_sources(condition)]
+    return []
 
 
 @contextmanager
@@ -114,19 +135,29 @@ class QuestionAnswerer:
     # ---- indexing -----------------------------------------------------------------------------------------------
 
     def index(
-        self, paths: Iterable[str | Path], *, progress: bool = False, batch_size: int = DEFAULT_BATCH_SIZE
+        self,
+        paths: Iterable[str | Path],
+        *,
+        progress: bool = False,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        full: bool = False,
+        sync: bool = False,
     ) -> IndexReport:
         """
-        Indexes files and folders (`.txt`, `.md`, `.pdf`, `.html`, `.docx`) into the store, replacing what was
-        indexed before from the same files.
+        Indexes files and folders (`.txt`, `.md`, `.pdf`, `.html`, `.docx`) into the store: new and changed files
+        (replacing what was indexed before from them), unchanged ones skipped.
 
-        :returns: The report: files read, files skipped with their reasons, passages written.
+        :param full: Index unchanged files too.
+        :param sync: Also remove the passages of files gone from these folders.
+        :returns: The report: files new, changed, unchanged, removed, skipped with their reasons; passages written.
         """
         store = self.document_store
         self._store_call(store.count_documents)  # reach the store before reading any file
         pipeline = self.indexing_pipeline
         return self._writing(
-            lambda: index_files(pipeline, store, list(paths), batch_size=batch_size, progress=progress)
+            lambda: index_files(
+                pipeline, store, list(paths), batch_size=batch_size, progress=progress, full=full, sync=sync
+            )
         )
 
     def index_texts(self, texts: Iterable[str | Mapping[str, Any]]) -> IndexReport:
@@ -175,6 +206,7 @@ class QuestionAnswerer:
         filters: dict[str, Any] | None = None,
         threshold: float | None = None,
         retriever_top_k: int | None = None,
+        min_confidence: float | None = None,
     ) -> QAResult:
         """
         Answers a question from the indexed documents.
@@ -182,16 +214,22 @@ class QuestionAnswerer:
         :param question: The question, in plain language.
         :param top_k: The number of distinct answers to return (1 to 100).
         :param filters: Haystack metadata filters for the retriever, e.g.
-            `{"field": "meta.file_name", "operator": "==", "value": "Normans.txt"}`.
-        :param threshold: Overrides the no-answer threshold of the query pipeline for this question.
+            `{"field": "meta.file_name", "operator": "==", "value": "Normans.txt"}`; source names (`meta.file_name`
+            with `==` or `in`) that no passage has are refused (`NothingIndexed`).
+        :param threshold: Overrides the no-answer threshold of the query pipeline for this question, in the unit of
+            its signal (the YAML's).
         :param retriever_top_k: The number of passages the reader reads (1 to 50; default: the YAML's, 10).
-        :returns: The answers, best first; `result.no_answer` tells whether the documents hold no answer.
+        :param min_confidence: The same override as the confidence an answer needs (0 to 1, exclusive), the unit
+            answers show (`Answer.confidence`); give it or `threshold`.
+        :returns: The answers: those that cleared the threshold by confidence, the no-answer entry, then the best
+            candidates below the threshold (`below_threshold`), `top_k` answers in all; `result.no_answer` tells
+            whether the documents hold no answer.
         :raises InvalidQuestion: For an empty or over-long question or a bad `top_k`.
-        :raises NothingIndexed: When the store holds no documents.
+        :raises NothingIndexed: When the store holds no documents, or none of a source name the filters ask for.
         """
         question = validate_question(question, self.settings.max_question_chars)
         top_k = validate_count(top_k, "top_k", MAX_TOP_K)
-        threshold = self._threshold(threshold)
+        threshold = self._threshold(threshold, min_confidence)
         retriever: dict[str, Any] = {"query": question, "filters": filters}
         if retriever_top_k is not None:
             retriever["top_k"] = validate_count(retriever_top_k, "retriever_top_k", MAX_RETRIEVER_TOP_K)
@@ -201,6 +239,7 @@ class QuestionAnswerer:
             if store_missing(self.settings):
                 raise NothingIndexed(missing_store_message(self.settings))
             raise NothingIndexed("no documents are indexed yet; index some first (extractive-qa index PATH)")
+        self._check_named_sources(filters)
         result = self._store_call(
             lambda: pipeline.run(
                 {
@@ -213,12 +252,49 @@ class QuestionAnswerer:
         )
         return QAResult.from_extracted(question, result["threshold"]["answers"])
 
-    def _threshold(self, threshold: float | None) -> float | None:
+    def _check_named_sources(self, filters: Mapping[str, Any] | None) -> None:
         """
-        A threshold override checked for the query pipeline's decision (finite; 0 to 1 for its bounded signals).
+        Refuses a question restricted to source names (`meta.file_name` with `==` or `in`, alone or under `AND`)
+        that no passage has: a mistyped or never indexed name would otherwise give a silent "no answer".
 
-        :raises InvalidField: Naming `threshold`, for a value the decision cannot use.
+        :raises NothingIndexed: Naming the names that are not indexed.
         """
+        names = named_sources(filters)
+        if not names:
+            return
+        store = self.document_store
+
+        def passages(name: str) -> int:
+            condition = {"field": SOURCE_NAME_FIELD, "operator": "==", "value": name}
+            if hasattr(store, "count_documents_by_filter"):
+                return int(store.count_documents_by_filter(condition))
+            return len(store.filter_documents(condition))
+
+        missing = [name for name in names if self._store_call(lambda name=name: passages(name)) == 0]
+        if missing:
+            listed = ", ".join(printable(name) for name in missing)
+            raise NothingIndexed(
+                f"not indexed: {listed} (no passage has this source name; "
+                "'extractive-qa sources' lists the names there are)"
+            )
+
+    def _threshold(self, threshold: float | None, min_confidence: float | None = None) -> float | None:
+        """
+        A threshold override checked for the query pipeline's decision (finite; 0 to 1 for its bounded signals),
+        given as the threshold itself or as the confidence an answer needs.
+
+        :raises InvalidField: Naming `threshold` or `min_confidence`, for a value the decision cannot use.
+        """
+        if min_confidence is not None:
+            if threshold is not None:
+                raise InvalidField("min_confidence", "give min_confidence or threshold, not both")
+            if isinstance(min_confidence, bool) or not isinstance(min_confidence, (int, float)):
+                raise InvalidField("min_confidence", f"min_confidence must be a number, got {min_confidence!r}")
+            try:
+                signal = getattr(self.query_pipeline.get_component("threshold"), "signal", "null_score_diff")
+                threshold = threshold_for_confidence(signal, float(min_confidence))
+            except ValueError as error:
+                raise InvalidField("min_confidence", f"min_confidence: {error}") from None
         if threshold is None:
             return None
         try:
@@ -230,17 +306,25 @@ class QuestionAnswerer:
             raise InvalidField("threshold", str(error)) from None
 
     def answer(
-        self, question: str, texts: str | list[str], *, top_k: int = 5, threshold: float | None = None
+        self,
+        question: str,
+        texts: str | list[str],
+        *,
+        top_k: int = 5,
+        threshold: float | None = None,
+        min_confidence: float | None = None,
     ) -> QAResult:
         """
         Answers a question from the given texts, without any store.
 
         :param question: The question.
         :param texts: One text or several; each is read as one document.
+        :param threshold: Overrides the no-answer threshold (see `ask`).
+        :param min_confidence: The override as the confidence an answer needs (see `ask`).
         """
         question = validate_question(question, self.settings.max_question_chars)
         top_k = validate_count(top_k, "top_k", MAX_TOP_K)
-        threshold = self._threshold(threshold)
+        threshold = self._threshold(threshold, min_confidence)
         if isinstance(texts, str):
             texts = [texts]
         if not any(t.strip() for t in texts):

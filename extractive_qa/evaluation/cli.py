@@ -40,7 +40,6 @@ def _shared(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--batch-size", type=int, default=32, help="questions per pass through the model (default 32)")
     parser.add_argument("--retriever-top-k", type=int, help="open mode: passages retrieved per question")
-    parser.add_argument("--pipeline", help="the query pipeline YAML (default: the configured pipelines folder's)")
     parser.add_argument("--restart", action="store_true", help="discard stored results instead of resuming them")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
 
@@ -73,10 +72,12 @@ def add_evaluation_commands(commands: Any, common: Callable[[argparse.ArgumentPa
 
     tune = commands.add_parser(
         "tune-threshold",
-        help="tune the no-answer threshold on a labelled SQuAD 2.0 file and write it into the pipeline YAML",
-        description="Finds the no-answer decision that maximizes F1 on a labelled SQuAD 2.0 file and writes it "
-        "into the query pipeline's YAML (comments kept), or into a copy with --output. Reuses the records of an "
-        "earlier `extractive-qa eval` of the same file and mode.",
+        help="tune the no-answer threshold on a labelled SQuAD 2.0 file and write a tuned query pipeline YAML",
+        description="Finds the no-answer decision that maximizes F1 on a labelled SQuAD 2.0 file and writes a copy "
+        "of the query pipeline's YAML with it (comments kept): query.tuned.yml in the current folder, or --output. "
+        "Use the new file with 'extractive-qa ask --pipeline FILE', 'serve --pipeline FILE' or "
+        "EQA_QUERY_PIPELINE=FILE. The threshold is shown as the confidence an answer needs, the unit 'ask' and the "
+        "page show. Reuses the records of an earlier `extractive-qa eval` of the same file and mode.",
     )
     _shared(tune)
     tune.add_argument(
@@ -89,7 +90,12 @@ def add_evaluation_commands(commands: Any, common: Callable[[argparse.ArgumentPa
     tune.add_argument(
         "--eval-dir", help="folder of the evaluation records to reuse (default eval-results/<file name>-<mode>)"
     )
-    tune.add_argument("--output", help="write the tuned pipeline YAML here instead of editing the pipeline in place")
+    tune.add_argument(
+        "--output",
+        help="where to write the tuned query pipeline YAML (default: <pipeline>.tuned.yml in the current folder, "
+        "e.g. query.tuned.yml; never into the package's own pipelines); use it with --pipeline FILE or "
+        "EQA_QUERY_PIPELINE=FILE",
+    )
     tune.add_argument("--dry-run", action="store_true", help="report the tuned rule, write nothing")
     tune.add_argument("--json", action="store_true", help="print the result as JSON")
     if common is not None:
@@ -103,13 +109,9 @@ def _default_dir(file: str, mode: str) -> Path:
 def _evaluation(args: argparse.Namespace, settings: Any) -> Any:
     from extractive_qa.evaluation.runner import Evaluation
 
-    pipeline = Path(args.pipeline).expanduser() if args.pipeline else None
-    if pipeline is not None and not pipeline.is_file():
-        raise QAError(f"pipeline file not found: {pipeline}")
-    return Evaluation(
+    return Evaluation(  # the query pipeline: --pipeline / EQA_QUERY_PIPELINE, else the pipelines folder's
         settings,
         mode=args.mode,
-        pipeline_file=pipeline,
         batch_size=args.batch_size,
         retriever_top_k=args.retriever_top_k,
         progress=not args.no_progress,
@@ -138,10 +140,16 @@ def run_evaluation_command(args: argparse.Namespace, settings: Any) -> int:
 
 
 def _row(name: str, scores: dict[str, Any]) -> str:
+    from extractive_qa.answers import percent
+
     def cell(key: str) -> str:
         return f"{scores[key]:6.2f}" if key in scores else "     -"
 
-    best = f"{scores['best_f1']:6.2f} (threshold {scores['best_threshold']:.4g})" if "best_f1" in scores else ""
+    best = ""
+    if "best_min_confidence" in scores:  # ours: the best threshold as tune-threshold writes it, as a confidence
+        best = f"{scores['best_threshold_f1']:6.2f} (confidence >= {percent(scores['best_min_confidence'])})"
+    elif "best_f1" in scores:  # the stock reader: a threshold on its top answer's score
+        best = f"{scores['best_f1']:6.2f} (score >= {scores['best_threshold']:.4g})"
     return (
         f"{name:<38} {cell('exact')} {cell('f1')}   {cell('HasAns_exact')} {cell('HasAns_f1')}   "
         f"{cell('NoAns_f1')}   {best}"
@@ -149,13 +157,11 @@ def _row(name: str, scores: dict[str, Any]) -> str:
 
 
 def format_report(report: dict[str, Any]) -> str:
-    """The evaluation report as a small table for people."""
+    """The evaluation report as a small table for people; thresholds as the confidence an answer needs."""
+    from extractive_qa.answers import min_confidence, percent, rule_text
+
     ours = report["ours"]
-    rule = {
-        "null_score_diff": f"null_score_diff <= {ours['threshold']:g}",
-        "score": f"score >= {ours['threshold']:g}",
-        "calibrated": f"calibrated p >= {ours['threshold']:g}",
-    }.get(ours["signal"], ours["signal"])
+    rule = f"confidence >= {percent(min_confidence(ours['signal'], ours['threshold']))}"
     if ours.get("term_check"):
         rule += f", terms >= {ours['min_term_coverage']:g}"
     limited = f" (first {report['questions']} of {report['questions_in_file']})" if report.get("limit") else ""
@@ -175,6 +181,10 @@ def format_report(report: dict[str, Any]) -> str:
         answer = ", ".join(f"@{k} {v:.1f}" for k, v in retrieval["answer_recall"].items())
         lines.append(f"retrieval recall (own paragraph, all questions): {paragraph}")
         lines.append(f"retrieval recall (gold answer text, answerable questions): {answer}")
+    lines.append(
+        "thresholds are the confidence an answer needs (as `ask` shows it); the YAML holds "
+        f"{rule_text(ours['signal'], ours['threshold'])}"
+    )
     seconds = ", ".join(f"{k} {v:.0f} s" for k, v in report["seconds"].items())
     lines.append(f"model time: {seconds}; outputs in {report['output']}")
     return "\n".join(lines)
@@ -216,6 +226,7 @@ def _tune(args: argparse.Namespace, evaluation: Any) -> int:
         write_tuned_yaml,
     )
 
+    target = tuned_pipeline_path(evaluation.yaml_path, args.output)  # refused before any work
     dataset = load_squad(args.file)
     if args.articles is not None:
         dataset = dataset.half(args.articles)
@@ -241,7 +252,6 @@ def _tune(args: argparse.Namespace, evaluation: Any) -> int:
     summary: dict[str, Any] = {"file": args.file, "mode": args.mode, "tuned": result.to_dict(), "before": before}
     if len({q.title for q in dataset.questions}) >= 2:
         summary["cross_validated"] = cross_split(dataset, stored, signal, features, base=current)
-    target = Path(args.output).expanduser() if args.output else evaluation.yaml_path
     raw_model = (
         (yaml.safe_load(evaluation.yaml_path.read_text(encoding="utf-8")) or {})
         .get("components", {})
@@ -268,7 +278,7 @@ def _tune(args: argparse.Namespace, evaluation: Any) -> int:
         if args.dry_run:
             print("dry run: nothing written")
         else:
-            print(f"wrote {target}")
+            print(f'wrote {target}; use it with: extractive-qa ask --pipeline {target} "QUESTION"')
     if raw_model and tuned_model and raw_model != tuned_model:
         print(
             f"note: tuned with the model {tuned_model}; the pipeline YAML's reader uses {raw_model} "
@@ -278,15 +288,31 @@ def _tune(args: argparse.Namespace, evaluation: Any) -> int:
     return 0
 
 
+def tuned_pipeline_path(source: Path, output: str | None) -> Path:
+    """
+    Where tune-threshold writes: `output`, else `<source's name>.tuned.yml` in the current folder (`query.tuned.yml`;
+    a tuned file tuned again keeps its name). Never into the package's own pipelines folder: an installed package's
+    files are not the user's to edit, and the shipped defaults stay as they are.
+
+    :raises QAError: When the place is inside the package's pipelines folder.
+    """
+    from extractive_qa.settings import packaged_pipelines_dir
+
+    stem = source.name.removesuffix(".yml").removesuffix(".yaml").removesuffix(".tuned")
+    target = Path(output).expanduser() if output else Path(f"{stem}.tuned.yml")
+    if target.resolve().is_relative_to(packaged_pipelines_dir()):
+        raise QAError(
+            f"tune-threshold does not write into the package's own pipelines folder ({target}); give --output a "
+            "file elsewhere, e.g. --output query.tuned.yml"
+        )
+    return target
+
+
 def describe_current(decision: Any) -> str:
-    """The current decision rule in words."""
-    if decision.signal == "null_score_diff":
-        rule = f"null_score_diff <= {decision.threshold:g}"
-    elif decision.signal == "score":
-        rule = f"score >= {decision.threshold:g}"
-    else:
-        rule = f"calibrated probability >= {decision.threshold:g}"
-    return rule + _term_check(decision)
+    """The current decision rule in words: the confidence an answer needs (and the raw threshold of the YAML)."""
+    from extractive_qa.answers import rule_text
+
+    return rule_text(decision.signal, decision.threshold) + _term_check(decision)
 
 
 def _term_check(decision: Any) -> str:

@@ -16,9 +16,26 @@ from extractive_qa.evaluation.records import record_answers, record_documents
 from extractive_qa.evaluation.squad_metric import SquadDataset, SquadQuestion
 
 
-def ordered_answers(answers: list[ExtractedAnswer]) -> list[ExtractedAnswer]:
-    """The real answers in the order NoAnswerThreshold considers them."""
-    return sorted((a for a in answers if a.data is not None), key=lambda a: a.score, reverse=True)
+def decision_key(
+    decision: NoAnswerThreshold,
+    answer: ExtractedAnswer,
+    answers: list[ExtractedAnswer],
+    documents: list[Document] | None = None,
+) -> float:
+    """
+    An answer's value of the decision's signal, turned so that it passes when it is at most the threshold key and
+    smaller is more confident: the order in which answers are shown (`extractive_qa.answers.shown_order`).
+    """
+    value = decision.evidence(answer, answers, documents)
+    return value if decision.signal == "null_score_diff" else -value
+
+
+def ordered_answers(
+    answers: list[ExtractedAnswer], decision: NoAnswerThreshold, documents: list[Document] | None = None
+) -> list[ExtractedAnswer]:
+    """The real answers in the order they are shown: by the confidence of the decision's signal, highest first."""
+    real = [a for a in answers if a.data is not None]
+    return sorted(real, key=lambda a: decision_key(decision, a, answers, documents))
 
 
 def na_value(signal: str, value: float) -> float:
@@ -53,8 +70,10 @@ def pipeline_predictions(
         answers = stored_answers(dataset, question, records[question.id])
         documents = stored_documents(dataset, records[question.id])
         decided = decision.run(answers=answers, threshold=threshold, documents=documents)["answers"]
-        predictions.append((decided[0].data or "") if decided else "")
-        ordered = [a for a in ordered_answers(answers) if decision.covered(a, documents)]
+        passing = decided[: next((i for i, a in enumerate(decided) if a.data is None), len(decided))]
+        shown = min(passing, key=lambda a: decision_key(decision, a, answers, documents), default=None)
+        predictions.append((shown.data or "") if shown is not None else "")  # the answer shown first
+        ordered = [a for a in ordered_answers(answers, decision, documents) if decision.covered(a, documents)]
         if ordered:
             tops.append(ordered[0].data or "")
             na_probs.append(na_value(decision.signal, decision.evidence(ordered[0], answers, documents)))

@@ -36,6 +36,7 @@ from typing import Any, Literal
 
 from haystack import Document, ExtractedAnswer, Pipeline
 
+from extractive_qa.answers import min_confidence
 from extractive_qa.app.pipeline_files import (
     EMBEDDED_STORE_TYPE,
     MEMORY_STORE_TYPE,
@@ -50,6 +51,7 @@ from extractive_qa.evaluation.decisions import pipeline_predictions
 from extractive_qa.evaluation.records import RecordFile, answer_record, question_key, write_json
 from extractive_qa.evaluation.squad_metric import SquadDataset, SquadQuestion, evaluate, load_squad
 from extractive_qa.evaluation.stock_reader import stock_reader, stock_reader_class, stock_reader_name, stock_reader_path
+from extractive_qa.evaluation.tuning import best_threshold
 from extractive_qa.settings import Settings
 from extractive_qa.utils import batched
 
@@ -439,9 +441,14 @@ class Evaluation:
         best = evaluate(dataset, dict(zip(ids, top_texts, strict=True)), dict(zip(ids, na_probs, strict=True)))
         for key in ("best_exact", "best_exact_thresh", "best_f1", "best_f1_thresh"):
             ours[key] = best[key]
-        ours["best_threshold"] = decision_threshold(decision.signal, best["best_f1_thresh"])
+        # the best threshold as tune-threshold finds and writes it (the official metric's lies on a step's edge)
+        tuned, swept = best_threshold(dataset, records.records, decision)
+        ours["best_threshold"] = tuned
+        ours["best_threshold_f1"] = swept.f1
+        ours["best_min_confidence"] = min_confidence(decision.signal, tuned)
         ours["signal"] = decision.signal
         ours["threshold"] = chosen
+        ours["min_confidence"] = min_confidence(decision.signal, chosen)
         ours["min_term_coverage"] = getattr(decision, "min_term_coverage", 0.0)
         ours["term_check"] = self.mode == "open" and ours["min_term_coverage"] > 0  # reader mode: no retrieval
         ours["abstained"] = sum(1 for p in predictions if not p)

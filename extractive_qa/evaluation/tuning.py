@@ -35,10 +35,17 @@ import numpy as np
 import yaml
 from haystack import Document, ExtractedAnswer
 
+from extractive_qa.answers import min_confidence, percent, rule_text
 from extractive_qa.components.no_answer_decision import nearest_threshold
 from extractive_qa.components.no_answer_threshold import ANSWERABILITY_FEATURES, SIGNALS, NoAnswerThreshold
 from extractive_qa.errors import TuningError
-from extractive_qa.evaluation.decisions import ordered_answers, pipeline_predictions, stored_answers, stored_documents
+from extractive_qa.evaluation.decisions import (
+    decision_key,
+    ordered_answers,
+    pipeline_predictions,
+    stored_answers,
+    stored_documents,
+)
 from extractive_qa.evaluation.squad_metric import SquadDataset, SquadQuestion, exact_match, f1
 from extractive_qa.utils import write_text_atomically
 
@@ -60,17 +67,6 @@ DEFAULT_FEATURES: tuple[str, ...] = tuple(f for f in ANSWERABILITY_FEATURES if f
 
 
 # ---- predictions under a decision ---------------------------------------------------------------------------------
-
-
-def _key(
-    decision: NoAnswerThreshold,
-    answer: ExtractedAnswer,
-    answers: list[ExtractedAnswer],
-    documents: list[Document] | None = None,
-) -> float:
-    """A value that passes when it is at most the threshold key (`threshold_key`)."""
-    value = decision.evidence(answer, answers, documents)
-    return value if decision.signal == "null_score_diff" else -value
 
 
 def key_threshold(signal: str, key: float) -> float:
@@ -102,7 +98,7 @@ def _stored_questions(
             continue
         answers = stored_answers(dataset, question, row)
         documents = stored_documents(dataset, row)
-        ordered = [a for a in ordered_answers(answers) if decision.covered(a, documents)]
+        ordered = [a for a in ordered_answers(answers, decision, documents) if decision.covered(a, documents)]
         yield StoredQuestion(question, answers, documents, ordered)
 
 
@@ -127,7 +123,7 @@ def outcomes(dataset: SquadDataset, records: dict[str, dict[str, Any]], decision
         gold, ordered = stored.question.gold, stored.ordered
         found.append(
             Outcome(
-                keys=[_key(decision, a, stored.answers, stored.documents) for a in ordered],
+                keys=[decision_key(decision, a, stored.answers, stored.documents) for a in ordered],
                 f1=[max(f1(g, a.data or "") for g in gold) for a in ordered],
                 exact=[float(max(exact_match(g, a.data or "") for g in gold)) for a in ordered],
                 empty_f1=float(not stored.question.has_answer),
@@ -323,13 +319,24 @@ def tune(
     base = base or NoAnswerThreshold()
     calibration = fit_calibration(dataset, records, features, l2=l2, base=base) if signal == "calibrated" else None
     decision = base.with_rule(0.5 if signal != "null_score_diff" else 0.0, signal, calibration)
+    threshold, best = best_threshold(dataset, records, decision)
+    return TuningResult(signal, threshold, best.f1, best.exact, best.total, calibration, base=base)
+
+
+def best_threshold(
+    dataset: SquadDataset, records: dict[str, dict[str, Any]], decision: NoAnswerThreshold
+) -> tuple[float, SweepResult]:
+    """
+    The threshold of `decision`'s signal (and calibration, kept) that maximizes F1 on the stored questions, and the
+    scores it gives: what `tune-threshold` writes and `eval` reports as the best threshold.
+    """
     best = sweep(outcomes(dataset, records, decision))
-    threshold = round(key_threshold(signal, best.key), 6)
+    threshold = round(key_threshold(decision.signal, best.key), 6)
     # rounding must not move the threshold across a step: check it reproduces the figure
     rounded = score_decision(dataset, records, decision.with_rule(threshold))
     if rounded["f1"] + 1e-6 < best.f1:
-        threshold = key_threshold(signal, best.key)
-    return TuningResult(signal, threshold, best.f1, best.exact, best.total, calibration, base=base)
+        threshold = key_threshold(decision.signal, best.key)
+    return threshold, best
 
 
 def score_decision(
@@ -406,6 +413,10 @@ def _block_end(lines: list[str], start: int, indent: int) -> int:
     return end
 
 
+#: The comment on a written threshold line, followed by the confidence an answer needs.
+CONFIDENCE_COMMENT = "an answer needs a confidence of at least"
+
+
 def _format_number(value: float) -> str:
     return repr(float(value))
 
@@ -450,6 +461,10 @@ def set_threshold_in_yaml(text: str, name: str, parameters: dict[str, Any]) -> s
         comment = ""
         if old is not None and " #" in old:
             comment = "  #" + old.split(" #", 1)[1].rstrip("\n")
+        if key == "threshold" and (not comment or CONFIDENCE_COMMENT in comment):
+            # the threshold in the unit people see (ask, the page, eval); a comment of the user's own stays
+            needed = percent(min_confidence(str(parameters["signal"]), float(parameters["threshold"])))
+            comment = f"  # {CONFIDENCE_COMMENT} {needed}"
         return f"{pad}{key}: {value}{comment}{newline}"
 
     replacements: dict[int, list[str]] = {}
@@ -530,11 +545,7 @@ def write_tuned_yaml(source: Path, destination: Path, result: TuningResult, name
 
 def describe(result: TuningResult) -> str:
     """One line for people."""
-    rule = {
-        "null_score_diff": f"answer when null_score_diff <= {result.threshold:g}",
-        "score": f"answer when score >= {result.threshold:g}",
-        "calibrated": f"answer when the calibrated probability >= {result.threshold:g}",
-    }[result.signal]
+    rule = f"answer when the {rule_text(result.signal, result.threshold)}"
     coverage = result.decision().min_term_coverage
     if coverage:
         rule += f", and the passage mentions >= {coverage:g} of the question's terms (kept)"
@@ -547,6 +558,7 @@ __all__ = [
     "Outcome",
     "SweepResult",
     "TuningResult",
+    "best_threshold",
     "cross_split",
     "describe",
     "fit_calibration",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -210,7 +209,8 @@ def test_eval_reader_mode_with_stock_comparison_and_resume(
     records.write_text("\n".join(lines[:-1]) + "\n" + lines[-1][:25], encoding="utf-8")
     code, out, _ = _run(capsys, *args, "--limit", "30")
     assert code == 0
-    assert "ours (null_score_diff <= 0)" in out and "30 questions (first 30 of 5566)" in out
+    assert "ours (confidence >= 50%)" in out and "30 questions (first 30 of 5566)" in out
+    assert "the YAML holds confidence >= 50% (null-score difference <= 0)" in out  # one unit, the raw value beside
     assert len(records.read_text(encoding="utf-8").splitlines()) == 31
     assert json.loads(records.read_text(encoding="utf-8").splitlines()[24])["id"] == subset.questions[23].id
 
@@ -292,20 +292,40 @@ def test_tune_threshold_writes_a_yaml_that_reproduces_its_figure(
 
 
 @pytest.mark.model
-def test_tuning_in_place_is_what_the_application_then_uses(
-    capsys: pytest.CaptureFixture[str], shared_model: Path, tmp_path: Path, records_dir: Path
+def test_the_tuned_file_is_what_the_application_then_uses(
+    capsys: pytest.CaptureFixture[str],
+    shared_model: Path,
+    tmp_path: Path,
+    records_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from extractive_qa import QuestionAnswerer, Settings
 
-    pipelines = tmp_path / "pipelines"
-    shutil.copytree(ROOT / "pipelines", pipelines)
-    common = ["--model", str(shared_model), "--limit", "120", "--no-progress", "--pipelines-dir", str(pipelines)]
+    monkeypatch.chdir(tmp_path)
+    shipped = (ROOT / "pipelines" / "query.yml").read_text(encoding="utf-8")
+    common = ["--model", str(shared_model), "--limit", "120", "--no-progress"]
     code, out, err = _run(
         capsys, "tune-threshold", str(HELDOUT), *common, "--signal", "calibrated", "--eval-dir", str(records_dir)
     )
     assert code == 0, err
-    assert f"wrote {pipelines / 'query.yml'}" in out
-    qa = QuestionAnswerer(Settings(model=str(shared_model), pipelines_dir=pipelines, store_path=tmp_path / "s.json"))
+    # a new file in the current folder by default, never the package's own YAML
+    assert "wrote query.tuned.yml; use it with: extractive-qa ask --pipeline query.tuned.yml" in out
+    assert (ROOT / "pipelines" / "query.yml").read_text(encoding="utf-8") == shipped
+    tuned_file = tmp_path / "query.tuned.yml"
+    assert "an answer needs a confidence of at least" in tuned_file.read_text(encoding="utf-8")
+    code, _, err = _run(
+        capsys,
+        "tune-threshold",
+        str(HELDOUT),
+        *common,
+        "--eval-dir",
+        str(records_dir),
+        "--output",
+        str(ROOT / "pipelines" / "query.yml"),
+    )
+    assert code == 2 and "does not write into the package's own pipelines folder" in err
+    assert (ROOT / "pipelines" / "query.yml").read_text(encoding="utf-8") == shipped
+    qa = QuestionAnswerer(Settings(model=str(shared_model), query_pipeline=tuned_file, store_path=tmp_path / "s.json"))
     decision = qa.query_pipeline.get_component("threshold")
     assert decision.signal == "calibrated" and decision.calibration is not None
     qa.index([ROOT / "data" / "Southern California.txt"])

@@ -180,7 +180,10 @@ def test_set_threshold_keeps_comments_and_everything_else() -> None:
     changed = [(a, b) for a, b in zip(old_lines, new_lines, strict=True) if a != b]
     assert changed == [
         ("      signal: null_score_diff", "      signal: score"),
-        ("      threshold: 0.0", "      threshold: 0.7225"),
+        (
+            "      threshold: 0.0  # an answer needs a confidence of at least 50%",
+            "      threshold: 0.7225  # an answer needs a confidence of at least 72%",
+        ),
     ]
     assert yaml.safe_load(updated)["components"]["threshold"]["init_parameters"] == {
         "signal": "score",
