@@ -135,29 +135,19 @@ class QuestionAnswerer:
     # ---- indexing -----------------------------------------------------------------------------------------------
 
     def index(
-        self,
-        paths: Iterable[str | Path],
-        *,
-        progress: bool = False,
-        batch_size: int = DEFAULT_BATCH_SIZE,
-        full: bool = False,
-        sync: bool = False,
+        self, paths: Iterable[str | Path], *, progress: bool = False, batch_size: int = DEFAULT_BATCH_SIZE
     ) -> IndexReport:
         """
-        Indexes files and folders (`.txt`, `.md`, `.pdf`, `.html`, `.docx`) into the store: new and changed files
-        (replacing what was indexed before from them), unchanged ones skipped.
+        Indexes files and folders (`.txt`, `.md`, `.pdf`, `.html`, `.docx`) into the store, replacing what was
+        indexed before from the same files.
 
-        :param full: Index unchanged files too.
-        :param sync: Also remove the passages of files gone from these folders.
-        :returns: The report: files new, changed, unchanged, removed, skipped with their reasons; passages written.
+        :returns: The report: files read, files skipped with their reasons, passages written.
         """
         store = self.document_store
         self._store_call(store.count_documents)  # reach the store before reading any file
         pipeline = self.indexing_pipeline
         return self._writing(
-            lambda: index_files(
-                pipeline, store, list(paths), batch_size=batch_size, progress=progress, full=full, sync=sync
-            )
+            lambda: index_files(pipeline, store, list(paths), batch_size=batch_size, progress=progress)
         )
 
     def index_texts(self, texts: Iterable[str | Mapping[str, Any]]) -> IndexReport:
