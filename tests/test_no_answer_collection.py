@@ -96,6 +96,19 @@ def test_a_question_the_documents_answer_is_still_answered(qa: QuestionAnswerer,
     assert result.best.reason is None and not result.best.below_threshold
 
 
+@pytest.mark.parametrize("question", ["What is it?", "Who won?", "When did it happen?"])
+def test_a_question_that_names_nothing_gets_no_answer_over_the_collection(qa: QuestionAnswerer, question: str) -> None:
+    result = qa.ask(question)
+    assert result.no_answer, result.format()
+    assert result.answers[0].reason == "the question does not say what it asks about"
+    assert result.format().splitlines()[0] == "no answer (the question does not say what it asks about)"
+
+
+def test_over_a_given_text_a_short_question_is_answered_from_it(qa: QuestionAnswerer) -> None:
+    result = qa.answer("Who won?", "The final was played in Havnby. The Skerrow Rovers won it 3-1.")
+    assert result.best is not None and "Skerrow Rovers" in result.best.text, result.format()
+
+
 def test_over_given_texts_the_decision_checks_them_too(qa: QuestionAnswerer) -> None:
     text = "My name is Wolfgang and I live in Berlin. I work as a carpenter."
     assert qa.answer("Where do I live?", text).best.text == "Berlin"

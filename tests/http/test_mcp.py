@@ -7,6 +7,7 @@ the key, and calls with bad arguments.
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -191,3 +192,15 @@ def test_no_answer_says_why(exposed: Server) -> None:
     content = result.structuredContent
     assert content["no_answer"] is True
     assert content["answers"][0]["text"] is None and "Veltmark" in content["answers"][0]["reason"]
+    # what an agent reads without the structured output: the same answer object as JSON text
+    assert json.loads(result.content[0].text)["answers"][0]["reason"] == content["answers"][0]["reason"]
+
+
+def test_the_tool_tells_the_agent_about_the_reason(exposed: Server) -> None:
+    async def work(session: Any) -> Any:
+        return await session.list_tools()
+
+    tool = next(t for t in with_session(exposed, work).tools if t.name == "ask_documents")
+    assert "`reason` says why" in tool.description and "no passage mentions" in tool.description
+    answer = tool.outputSchema["$defs"]["AnswerModel"]["properties"]["reason"]
+    assert "no passage mentions Veltmark" in answer["description"]

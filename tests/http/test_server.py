@@ -80,8 +80,9 @@ def test_openapi_documents_every_field(server: Server) -> None:
         assert field.get("description") and not field["description"].startswith("Parameter '"), name
     assert ask_fields["top_k"]["minimum"] == 1 and ask_fields["top_k"]["maximum"] == 100
     answer_fields = components["AnswerModel"]["properties"]
-    for name in ("text", "score", "document_id", "document_meta", "start", "end", "context", "meta"):
+    for name in ("text", "score", "document_id", "document_meta", "start", "end", "context", "meta", "reason"):
         assert answer_fields[name].get("description"), name
+    assert "no passage mentions" in answer_fields["reason"]["description"]  # the no-answer entry says why
     index_body = schema["paths"]["/index/run"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert resolve(index_body)["properties"]["documents"]["description"]
     for name in ("content", "name", "meta"):
