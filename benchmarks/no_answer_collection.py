@@ -349,7 +349,7 @@ def collection_figures(dataset: SquadDataset, parts: dict[str, set[str]], predic
     """False-answer rates out of the collection; kept, right (F1 > 0.5) and F1 of the answerable ones in it."""
     figures: dict[str, Any] = {}
     for name, ids in parts.items():
-        if name == "heldout":
+        if name == "heldout" or not ids:
             continue
         answered = [bool(v) for k, v in predicted.items() if k.split("#")[0] in ids]
         figures[f"false:{name}"] = 100.0 * sum(answered) / max(1, len(answered))
