@@ -281,6 +281,7 @@ class QuestionAnswerer:
             if isinstance(min_confidence, bool) or not isinstance(min_confidence, (int, float)):
                 raise InvalidField("min_confidence", f"min_confidence must be a number, got {min_confidence!r}")
             try:
+                threshold_for_confidence("null_score_diff", float(min_confidence))  # refused before the model loads
                 signal = getattr(self.query_pipeline.get_component("threshold"), "signal", "null_score_diff")
                 threshold = threshold_for_confidence(signal, float(min_confidence))
             except ValueError as error:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from extractive_qa.answers import Answer, QAResult
+from extractive_qa.answers import Answer, QAResult, min_confidence
 from extractive_qa.app.question_answerer import QuestionAnswerer
 from extractive_qa.errors import (
     InvalidField,
@@ -201,6 +201,7 @@ class ServedApplication:
         filters: Filters | Mapping[str, Any] | None = None,
         threshold: float | None = None,
         retriever_top_k: int | None = None,
+        min_confidence: float | None = None,
     ) -> AskResult:
         """
         Answers a question from the store; raises FastAPI's `HTTPException` for every problem.
@@ -218,6 +219,7 @@ class ServedApplication:
                     filters=dict(filters) if filters is not None else None,
                     threshold=threshold,
                     retriever_top_k=retriever_top_k,
+                    min_confidence=min_confidence,
                 )
         self.recent.remember(result)
         return self.shown(result)
@@ -430,6 +432,9 @@ class ServedApplication:
             passages_in_store=count,
             signal=str(getattr(decision, "signal", "null_score_diff")),
             threshold=float(getattr(decision, "threshold", 0.0)),
+            min_confidence=min_confidence(
+                str(getattr(decision, "signal", "null_score_diff")), float(getattr(decision, "threshold", 0.0))
+            ),
             calibrated=getattr(decision, "calibration", None) is not None,
             accepted_files=sorted(SUPPORTED_SUFFIXES),
             max_upload_bytes=self.config.max_upload_bytes,

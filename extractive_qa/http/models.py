@@ -234,6 +234,10 @@ class InfoResult(BaseModel):
     passages_in_store: int = Field(description="The number of passages in the store.")
     signal: str = Field(description="The no-answer decision's signal: null_score_diff, score or calibrated.")
     threshold: float = Field(description="The no-answer threshold the server applies by default.")
+    min_confidence: float = Field(
+        description="The same threshold as the confidence an answer needs (0 to 1), the unit answers show: what "
+        "`min_confidence` of /ask/run sets."
+    )
     calibrated: bool = Field(description="Whether the no-answer decision is calibrated (confidence is a probability).")
     accepted_files: list[str] = Field(description="The file name suffixes an upload takes.")
     max_upload_bytes: int = Field(description="The largest upload request, in bytes (EQA_MAX_UPLOAD_BYTES).")

@@ -120,7 +120,10 @@ def test_ask_shows_the_answer_highlighted_in_its_context(browser: Any) -> None:
     assert mark.text == "8"
     assert "atomic number" in by_css(first, ".context")[0].text
     where = by_css(first, ".where")[0].text
-    assert where.startswith("Oxygen.txt · confidence ") and "(uncalibrated)" in where
+    assert where.startswith("Oxygen.txt · confidence ") and "uncalibrated" not in where  # explained, not labelled
+    help_text = by_css(browser, "#confidence-help")[0]
+    by_css(help_text, "summary")[0].click()
+    assert "odds of the span against" in help_text.text and "The threshold is the confidence" in help_text.text
     assert not by_css(results, ".decision.no-answer")
     assert not by_css(first, ".badge.below")[0].is_displayed()
 
@@ -145,7 +148,7 @@ def test_the_threshold_control_asks_again(browser: Any) -> None:
         "const s = document.getElementById('threshold'); s.value = 99; s.dispatchEvent(new Event('input'));"
         "document.getElementById('results').replaceChildren(); s.dispatchEvent(new Event('change'));"
     )
-    wait(browser, lambda b: by_css(b, "#results .decision.no-answer"))
+    wait(browser, lambda b: by_css(b, "#results .decision.no-answer"))  # once the slider settles
     assert by_css(browser, "#threshold-value")[0].text == "99%"
     assert by_css(browser, "#results .below-list .answer-text")[0].text == "8"  # still shown, below the threshold
     browser.execute_script("document.getElementById('results').replaceChildren()")
@@ -219,6 +222,7 @@ def test_feedback_is_stored_and_exported_to_a_file_eval_reads(
     rate(candidate, "wrong_span")
     correction = by_css(candidate, ".correct-answer")[0]
     wait(browser, lambda b: correction.is_displayed())
+    assert by_css(candidate, ".feedback-status")[0].text.startswith("Not saved yet: select the right answer")
     correction.send_keys("France")
     by_css(candidate, ".correction button")[0].click()
     wait(browser, lambda b: by_css(candidate, ".feedback-status")[0].text.startswith(("Thanks", "Saved, but")))
@@ -302,3 +306,122 @@ def test_phone_width_keyboard_and_labels(server: Server, tmp_path: Path) -> None
         )
         assert unlabelled == []
         phone.save_screenshot(str(tmp_path / "phone.png"))
+
+
+# ---- issue 26: a new user's first hour on the page ----------------------------------------------------------------
+
+
+def count_asks(browser: Any) -> None:
+    """Counts the page's `POST ask/run` requests from now on (`window.__asks`)."""
+    browser.execute_script(
+        """
+        window.__asks = 0;
+        if (!window.__fetchCounted) {
+          const original = window.fetch;
+          window.fetch = (path, init) => {
+            if (String(path).startsWith('ask/run')) window.__asks += 1;
+            return original(path, init);
+          };
+          window.__fetchCounted = true;
+        }
+        """
+    )
+
+
+def test_the_slider_asks_once_it_settles_not_per_arrow_key(browser: Any) -> None:
+    import time
+
+    from selenium.webdriver.common.keys import Keys
+
+    ask(browser, OXYGEN)
+    count_asks(browser)
+    slider = by_css(browser, "#threshold")[0]
+    start = int(slider.get_attribute("value"))
+    for _ in range(10):  # ten arrow presses within a second
+        slider.send_keys(Keys.ARROW_RIGHT)
+    assert by_css(browser, "#threshold-value")[0].text == f"{start + 10}%"  # the text follows at once
+    assert browser.execute_script("return window.__asks") == 0  # still moving: nothing asked yet
+    wait(browser, lambda b: b.execute_script("return window.__asks") == 1)
+    time.sleep(1.0)
+    assert browser.execute_script("return window.__asks") == 1  # one question for the ten steps
+    by_css(browser, "#threshold-reset")[0].click()
+    wait(browser, lambda b: by_css(b, "#threshold-value")[0].text == "50%")
+
+
+def test_upload_results_appear_next_to_the_upload_control(browser: Any, tmp_path: Path) -> None:
+    ask(browser, OXYGEN)  # answers on the page: the upload result must not land below them
+    note = tmp_path / "ferry notes.md"
+    note.write_text("# Ferries\n\nThe Hessel ferry leaves at nine.\n", encoding="utf-8")
+    by_css(browser, "#files")[0].send_keys(str(note))
+    wait(browser, lambda b: any("ferry notes.md" in li.text for li in by_css(b, "#uploads li.indexed")))
+    item = by_css(browser, "#uploads li")[0]  # newest first
+    assert "ferry notes.md — indexed" in item.text
+    control = by_css(browser, "#dropzone")[0].rect
+    below_control = item.rect["y"] - (control["y"] + control["height"])
+    assert 0 <= below_control < 150, below_control
+    assert item.rect["y"] < by_css(browser, "#results")[0].rect["y"]  # above the answers, not under them
+
+
+def test_scope_to_documents_and_choose_how_many_answers(browser: Any) -> None:
+    from selenium.webdriver.support.ui import Select
+
+    Select(by_css(browser, "#top-k")[0]).select_by_value("3")
+    scope = by_css(browser, "#sources")[0]
+    scope.clear()
+    scope.send_keys("Oxygen.txt")
+    try:
+        results = ask(browser, "Who ruled the Duchy of Normandy?")  # its answer is in Normans.txt, not searched
+        answers = by_css(results, ".answer")
+        assert len(answers) == 3  # three answers shown, above or below the threshold
+        assert all(by_css(a, ".where")[0].text.startswith("Oxygen.txt ·") for a in answers)
+        scope.clear()
+        scope.send_keys("Nope.txt, Oxygen.txt")
+        # submitted as Enter in a field does (a click could first close the field's suggestions)
+        browser.execute_script(
+            "document.getElementById('ask-status').textContent = '';document.getElementById('ask-form').requestSubmit()"
+        )
+        wait(browser, lambda b: by_css(b, "#ask-status")[0].text.startswith("Not answered"))
+        assert "not indexed: Nope.txt" in by_css(browser, "#ask-status")[0].text
+    finally:
+        scope.clear()
+        browser.execute_script("document.getElementById('top-k').value = '5'")  # no new question
+
+
+def test_wrong_answer_right_passage_is_saved_only_with_the_right_answer(
+    browser: Any, server: Server, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    def ratings() -> int:
+        path = server.feedback_path  # type: ignore[attr-defined]
+        if not path.exists():
+            return 0
+        with sqlite3.connect(path) as db:
+            found = db.execute("select name from sqlite_master where name = 'feedback'").fetchone()
+            return db.execute("select count(*) from feedback").fetchone()[0] if found else 0
+
+    question = "Which atomic number does oxygen have?"
+    scope = by_css(browser, "#sources")[0]
+    scope.clear()
+    scope.send_keys("Oxygen.txt")
+    try:
+        candidate = by_css(ask(browser, question), ".answer")[0]
+    finally:
+        scope.clear()
+    before = ratings()
+    rate(candidate, "wrong_span")
+    status = by_css(candidate, ".feedback-status")[0]
+    assert status.text.startswith("Not saved yet") and "Thanks" not in status.text
+    by_css(candidate, ".correction button")[0].click()  # saving with nothing typed
+    assert status.text == "Not saved: type or select the right answer first."
+    assert ratings() == before  # nothing was sent
+    by_css(candidate, ".correct-answer")[0].send_keys("8")
+    by_css(candidate, ".correction button")[0].click()
+    wait(browser, lambda b: status.text != "Saving…")
+    assert status.text == "Thanks, saved."
+    assert ratings() == before + 1
+    exported = tmp_path / "feedback.json"
+    done = run_cli("feedback", "export", str(exported), env={"EQA_FEEDBACK_PATH": str(server.feedback_path)})  # type: ignore[attr-defined]
+    assert done.returncode == 0, done.stderr
+    questions = {q.question: q for q in load_squad(exported).questions}
+    assert questions[question].answers == ("8",)  # the rating is in the export, with its answer

@@ -1,13 +1,22 @@
 // extractive-qa's page: ask, see the answers highlighted in their passages, rate them, upload files.
-// Talks to this server only (GET info, POST ask/run, POST upload, POST feedback), with the API key when the server
-// asks for one. Everything shown is inserted as text (textContent), never as markup.
+// Talks to this server only (GET info, GET sources, POST ask/run, POST upload, POST feedback), with the API key when
+// the server asks for one. Everything shown is inserted as text (textContent), never as markup.
 "use strict";
 
 (() => {
   const KEY_STORAGE = "extractive-qa-api-key";
-  const TOP_K = 5;
+  // The threshold slider asks again once it has not moved for this long (a drag or ten arrow presses: one request).
+  const SLIDER_SETTLE_MS = 600;
   const $ = (id) => document.getElementById(id);
-  const state = { info: null, question: null, threshold: null, memoryKey: "", keyPrompt: null };
+  const state = {
+    info: null,
+    question: null,
+    minConfidence: null, // the slider's confidence once moved; null: the server's threshold
+    sliderTimer: null,
+    asked: 0, // questions sent: only the latest one's answers are shown
+    memoryKey: "",
+    keyPrompt: null,
+  };
 
   // ---- small helpers ----------------------------------------------------------------------------------------
 
@@ -118,20 +127,32 @@
     $("passages").textContent = `${Number(count).toLocaleString("en")} passage(s) indexed`;
   }
 
-  /** The no-answer threshold that answers only from `confidence` up, in the units of the server's signal. */
-  function thresholdFor(confidence) {
-    if (state.info && state.info.signal === "null_score_diff") return Math.log((1 - confidence) / confidence);
-    return confidence;
-  }
-
-  function confidenceFor(threshold) {
-    const value = state.info && state.info.signal === "null_score_diff" ? 1 / (1 + Math.exp(threshold)) : threshold;
-    return Math.min(0.99, Math.max(0.01, value));
-  }
-
+  /** Shows a confidence on the slider: the server gives its threshold as the confidence an answer needs. */
   function setSlider(confidence) {
-    $("threshold").value = String(Math.round(confidence * 100));
+    $("threshold").value = String(Math.min(99, Math.max(1, Math.round(confidence * 100))));
     $("threshold-value").textContent = percent(confidence);
+  }
+
+  /** The names of the store's sources, as suggestions for the "only in these documents" field (GET sources). */
+  async function loadSourceNames() {
+    try {
+      const response = await request("sources?limit=500");
+      if (!response.ok) return; // a server without the endpoint: the field still takes typed names
+      const body = await readJson(response);
+      const sources = body && Array.isArray(body.sources) ? body.sources : [];
+      const names = [...new Set(sources.map((source) => source.name).filter(Boolean))];
+      $("source-names").replaceChildren(...names.map((name) => el("option", { value: name })));
+    } catch {
+      // suggestions only
+    }
+  }
+
+  /** The API's `filters` for the source names typed (comma-separated), or null for all documents. */
+  function sourceFilters() {
+    const names = [...new Set($("sources").value.split(",").map((name) => name.trim()).filter(Boolean))];
+    if (!names.length) return null;
+    if (names.length === 1) return { field: "meta.file_name", operator: "==", value: names[0] };
+    return { field: "meta.file_name", operator: "in", value: names };
   }
 
   async function loadInfo() {
@@ -143,7 +164,7 @@
     }
     state.info = body;
     showPassages(body.passages_in_store);
-    setSlider(confidenceFor(body.threshold));
+    if (state.minConfidence === null) setSlider(body.min_confidence);
   }
 
   // ---- asking -----------------------------------------------------------------------------------------------
@@ -156,18 +177,23 @@
       return;
     }
     state.question = question;
+    state.asked += 1;
+    const asked = state.asked;
     const button = $("ask-button");
     button.disabled = true;
     $("ask-status").textContent = "Looking for the answer…";
     try {
-      const body = { question, top_k: TOP_K };
-      if (state.threshold !== null) body.threshold = state.threshold;
+      const body = { question, top_k: Number($("top-k").value) };
+      if (state.minConfidence !== null) body.min_confidence = state.minConfidence;
+      const filters = sourceFilters();
+      if (filters) body.filters = filters;
       const response = await request("ask/run", {
         method: "POST",
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify(body),
       });
       const data = await readJson(response);
+      if (asked !== state.asked) return; // a later question (or threshold) is on its way
       if (!response.ok) {
         $("results").replaceChildren();
         $("ask-status").textContent = `Not answered: ${errorMessage(response.status, data)}`;
@@ -182,10 +208,11 @@
     }
   }
 
+  /** The confidence as the CLI says it (see "What do confidence and threshold mean?" on the page). */
   function confidenceText(answer) {
     if (answer.confidence === null || answer.confidence === undefined) return `score ${answer.score.toFixed(3)}`;
-    const basis = answer.confidence_basis === "calibrated" ? "calibrated" : "uncalibrated";
-    return `confidence ${percent(answer.confidence)} (${basis})`;
+    const label = answer.confidence_basis === "calibrated" ? "calibrated confidence" : "confidence";
+    return `${label} ${percent(answer.confidence)}`;
   }
 
   /** The answer's context with the answer highlighted; page breaks (form feeds) shown as line breaks. */
@@ -221,7 +248,7 @@
     item.querySelector(".correction").addEventListener("submit", (event) => {
       event.preventDefault();
       const correct = item.querySelector(".correct-answer").value.trim();
-      rate(item, answer, "wrong_span", correct || null);
+      rate(item, answer, "wrong_span", correct);
     });
     return item;
   }
@@ -275,20 +302,31 @@
       : "";
   }
 
+  /**
+   * Rates an answer. "Wrong answer, right passage" needs the right answer: the button opens the field for it and
+   * nothing is saved until it is given (a rating without it would be left out of the export).
+   */
   async function rate(item, answer, rating, correctAnswer = null) {
     const status = item.querySelector(".feedback-status");
     const correction = item.querySelector(".correction");
-    if (rating === "wrong_span" && correctAnswer === null) {
+    for (const button of item.querySelectorAll("button.rate")) {
+      button.setAttribute("aria-pressed", String(button.dataset.rating === rating));
+    }
+    status.classList.remove("error", "needs");
+    if (rating === "wrong_span" && !correctAnswer) {
       correction.hidden = false;
       const selected = selectedTextIn(item);
       const input = item.querySelector(".correct-answer");
       if (selected) input.value = selected;
-    } else if (rating !== "wrong_span") {
-      correction.hidden = true;
+      status.classList.add("needs");
+      status.textContent =
+        correctAnswer === null
+          ? "Not saved yet: select the right answer in the passage or type it, then save it."
+          : "Not saved: type or select the right answer first.";
+      input.focus();
+      return;
     }
-    for (const button of item.querySelectorAll("button.rate")) {
-      button.setAttribute("aria-pressed", String(button.dataset.rating === rating));
-    }
+    if (rating !== "wrong_span") correction.hidden = true;
     status.textContent = "Saving…";
     const body = { answer_id: answer.answer_id, rating };
     if (correctAnswer) body.correct_answer = correctAnswer;
@@ -305,10 +343,12 @@
         return;
       }
       status.classList.remove("error");
+      if (rating === "wrong_span") correction.hidden = true;
       status.textContent =
         data.correct_answer_found === false ? "Saved, but that answer does not stand in the passage." : "Thanks, saved.";
     } catch (error) {
       status.textContent = `Not saved: ${error.message}`;
+      status.classList.add("error");
     }
   }
 
@@ -337,7 +377,8 @@
     const progress = el("progress", { max: "1", value: "0", "aria-label": `Uploading ${file.name}` });
     const result = el("span", { class: "result" }, "uploading…");
     const item = el("li", {}, el("strong", {}, file.name), " — ", result, progress);
-    $("uploads").append(item);
+    $("uploads").prepend(item); // newest first, right under the control
+    item.scrollIntoView({ block: "nearest" });
     let status;
     let body;
     for (let attempt = 0; ; attempt += 1) {
@@ -359,6 +400,7 @@
         result.textContent = `skipped: ${entry.reason}`;
       }
       showPassages(body.passages_in_store);
+      loadSourceNames();
     } else {
       item.className = "skipped";
       result.textContent = `skipped: ${errorMessage(status, body)}`;
@@ -376,16 +418,26 @@
       event.preventDefault();
       ask();
     });
-    $("threshold").addEventListener("input", () => {
-      $("threshold-value").textContent = percent(Number($("threshold").value) / 100);
-    });
-    $("threshold").addEventListener("change", () => {
-      state.threshold = thresholdFor(Number($("threshold").value) / 100);
+    // Each arrow key or drag step fires these; the question is asked again once the slider settles.
+    const sliderMoved = () => {
+      const confidence = Number($("threshold").value) / 100;
+      $("threshold-value").textContent = percent(confidence);
+      state.minConfidence = confidence;
+      clearTimeout(state.sliderTimer);
+      state.sliderTimer = setTimeout(() => {
+        state.sliderTimer = null;
+        if (state.question) ask();
+      }, SLIDER_SETTLE_MS);
+    };
+    $("threshold").addEventListener("input", sliderMoved);
+    $("threshold").addEventListener("change", sliderMoved);
+    $("threshold-reset").addEventListener("click", () => {
+      clearTimeout(state.sliderTimer);
+      state.minConfidence = null;
+      if (state.info) setSlider(state.info.min_confidence);
       if (state.question) ask();
     });
-    $("threshold-reset").addEventListener("click", () => {
-      state.threshold = null;
-      if (state.info) setSlider(confidenceFor(state.info.threshold));
+    $("top-k").addEventListener("change", () => {
       if (state.question) ask();
     });
     $("files").addEventListener("change", async (event) => {
@@ -405,6 +457,7 @@
       upload([...event.dataTransfer.files]);
     });
     loadInfo();
+    loadSourceNames();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

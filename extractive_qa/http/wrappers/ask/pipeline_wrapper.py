@@ -29,6 +29,7 @@ class PipelineWrapper(BasePipelineWrapper):
         filters: Filters | None = None,
         threshold: Annotated[float | None, Field(strict=True)] = None,
         retriever_top_k: Annotated[int | None, Field(strict=True, ge=1, le=MAX_RETRIEVER_TOP_K)] = None,
+        min_confidence: Annotated[float | None, Field(gt=0, lt=1)] = None,
     ) -> AskResult:
         """
         Answers a question from the indexed documents.
@@ -38,11 +39,20 @@ class PipelineWrapper(BasePipelineWrapper):
         :param top_k: The number of distinct answers returned, 1 to 100 (the no-answer entry comes on top).
         :param filters: Haystack metadata filters that restrict the passages searched, e.g.
             {"field": "meta.file_name", "operator": "==", "value": "Normans.txt"}.
-        :param threshold: Overrides the no-answer threshold for this question (null_score_diff signal: larger values
-            abstain less; default the server's, EQA_NO_ANSWER_THRESHOLD or the query YAML's).
+        :param threshold: Overrides the no-answer threshold for this question, in the unit of the decision's signal
+            (null_score_diff: 0 is a confidence of 50%, larger values abstain less; default the server's,
+            EQA_NO_ANSWER_THRESHOLD or the query YAML's). `min_confidence` says the same in the unit answers show.
+        :param min_confidence: Answer only from this confidence up (0 to 1, exclusive; 0.3 for 30%): the same
+            override as `threshold`, in the unit of the answers' `confidence`. Give one of the two.
         :param retriever_top_k: The number of passages the reader reads, 1 to 50 (default the query YAML's, 10).
-        :returns: The answers, best first, with the no-answer decision.
+        :returns: The answers by confidence: those above the threshold, the no-answer entry, then the best candidates
+            below the threshold (`below_threshold`), `top_k` answers in all.
         """
         return self.application.ask(
-            question, top_k=top_k, filters=filters, threshold=threshold, retriever_top_k=retriever_top_k
+            question,
+            top_k=top_k,
+            filters=filters,
+            threshold=threshold,
+            retriever_top_k=retriever_top_k,
+            min_confidence=min_confidence,
         )
