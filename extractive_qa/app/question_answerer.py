@@ -15,7 +15,7 @@ from extractive_qa.answers import QAResult, threshold_for_confidence
 from extractive_qa.app.pipeline_loader import load_pipeline, read_documents, warm_up
 from extractive_qa.app.validation import MAX_RETRIEVER_TOP_K, MAX_TOP_K, validate_count, validate_question
 from extractive_qa.components.no_answer_decision import validate_threshold
-from extractive_qa.errors import InvalidField, InvalidQuestion, NothingIndexed, ServerBusy
+from extractive_qa.errors import InvalidField, InvalidQuestion, NothingIndexed, QAError, ServerBusy
 from extractive_qa.indexing.indexer import delete_sources, index_files, index_texts
 from extractive_qa.indexing.report import IndexReport
 from extractive_qa.logs import quiet_libraries
@@ -164,9 +164,40 @@ class QuestionAnswerer:
         return self._writing(lambda: index_texts(pipeline, store, texts))
 
     def remove(self, paths: Iterable[str | Path]) -> int:
-        """Removes every passage of the given files from the store; returns how many passages were removed."""
+        """
+        Removes every passage of the given files from the store, each named by its path or by the source name
+        answers show (`Oxygen.txt`, when one indexed file has it); returns how many passages were removed.
+
+        :raises QAError: Naming what is not indexed, or a name several indexed files share; nothing is removed then.
+        """
         store = self.document_store
-        return self._writing(lambda: delete_sources(store, paths))
+        keys = [str(p) for p in paths]
+        files = self._store_call(lambda: [self._indexed_file(store, key) for key in keys])
+        problems = [problem for _, problem in files if problem]
+        if problems:
+            raise QAError(f"nothing removed: {'; '.join(problems)} ('extractive-qa sources' lists what is indexed)")
+        return self._writing(lambda: delete_sources(store, [path for path, _ in files]))
+
+    @staticmethod
+    def _indexed_file(store: DocumentStore, key: str) -> tuple[str, str | None]:
+        """The indexed file a path or source name names, and what is wrong when it names none or several."""
+
+        def passages(field: str, value: str) -> list[Document] | int:
+            condition = {"field": field, "operator": "==", "value": value}
+            if field == "meta.file_path" and hasattr(store, "count_documents_by_filter"):
+                return int(store.count_documents_by_filter(condition))
+            return store.filter_documents(condition)
+
+        path = str(Path(key).expanduser().resolve())
+        if passages("meta.file_path", path):
+            return path, None
+        named = passages(SOURCE_NAME_FIELD, key)
+        found = sorted({str(d.meta["file_path"]) for d in named if d.meta.get("file_path")})  # type: ignore[union-attr]
+        if len(found) == 1:
+            return found[0], None
+        if found:
+            return key, f"{printable(key)} names {len(found)} indexed files (give the path)"
+        return key, f"not indexed: {printable(key)}"
 
     def import_store_file(self, path: str | Path) -> int:
         """
