@@ -193,7 +193,13 @@ class ElasticsearchEvaluation(Evaluation):
     def _write(self, documents: list[Any]) -> None:
         from extractive_qa.store.elasticsearch import make_searchable
 
-        store = self.pipeline.get_component("retriever").document_store  # type: ignore[attr-defined]
+        if self.settings.store == "elasticsearch":  # its retriever keeps the store private: open the same index
+            from haystack_integrations.document_stores.elasticsearch import ElasticsearchDocumentStore
+
+            definition = self.pipeline_data()["components"]["retriever"]["init_parameters"]["document_store"]
+            store = ElasticsearchDocumentStore.from_dict(definition)
+        else:
+            store = self.pipeline.get_component("retriever").document_store  # type: ignore[attr-defined]
         if store.count_documents() == 0:
             store.write_documents(documents)
             make_searchable(store)
