@@ -58,6 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"files per pipeline run, one store commit each (default {DEFAULT_BATCH_SIZE})",
     )
     index.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    index.add_argument(
+        "--sync", action="store_true", help="also remove the passages of files gone from these folders (or files)"
+    )
+    index.add_argument("--full", action="store_true", help="index unchanged files too (default: only new and changed)")
     index.add_argument("--json", action="store_true", help="print the report as JSON")
     _common(index)
 
@@ -128,6 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
     from extractive_qa.feedback.cli import add_feedback_commands
 
     add_feedback_commands(commands, _common)
+    # ---- sources: `sources [--name TEXT]` (extractive_qa/store/cli.py) ----
+    from extractive_qa.store.cli import add_source_commands
+
+    add_source_commands(commands, _common)
     return parser
 
 
@@ -180,6 +188,10 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.command in FEEDBACK_COMMANDS:
         return run_feedback_command(args, settings_from_args(args))
+    from extractive_qa.store.cli import SOURCE_COMMANDS, run_source_command
+
+    if args.command in SOURCE_COMMANDS:
+        return run_source_command(args, settings_from_args(args))
     if args.command == "count":
         from extractive_qa.store.embedded_index import passage_count, require_store
 
@@ -204,7 +216,9 @@ def _run_with_store(args: argparse.Namespace) -> int:
     if args.command == "index":
         if args.batch_size < 1:
             raise QAError(f"--batch-size must be at least 1, got {args.batch_size}")
-        report = qa.index(args.paths, progress=not args.no_progress, batch_size=args.batch_size)
+        report = qa.index(
+            args.paths, progress=not args.no_progress, batch_size=args.batch_size, full=args.full, sync=args.sync
+        )
         if args.json:
             print(json.dumps(json_safe(report.to_dict()), indent=2, allow_nan=False))
         else:

@@ -39,6 +39,18 @@ class NothingIndexed(QAError):
     http_status = 409
 
 
+class SourceNotFound(QAError):
+    """A source named for removal is not in the store (or its name is ambiguous); nothing was changed."""
+
+    http_status = 404
+
+
+class AmbiguousSource(SourceNotFound):
+    """A name given for removal names several sources; nothing was changed (name one by its id)."""
+
+    http_status = 409
+
+
 class InvalidSettings(QAError):
     """A setting (environment variable or option) has a value the application cannot use."""
 

@@ -23,6 +23,7 @@ from extractive_qa.settings import DEFAULT_BATCH_SIZE, Settings
 from extractive_qa.store import memory_file
 from extractive_qa.store.configured_store import open_store, persist, store_errors
 from extractive_qa.store.embedded_index import missing_store_message, store_missing
+from extractive_qa.store.sources import Source, list_sources, remove_source
 from extractive_qa.utils import find_cause, printable
 
 T = TypeVar("T")
@@ -135,19 +136,29 @@ class QuestionAnswerer:
     # ---- indexing -----------------------------------------------------------------------------------------------
 
     def index(
-        self, paths: Iterable[str | Path], *, progress: bool = False, batch_size: int = DEFAULT_BATCH_SIZE
+        self,
+        paths: Iterable[str | Path],
+        *,
+        progress: bool = False,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        full: bool = False,
+        sync: bool = False,
     ) -> IndexReport:
         """
-        Indexes files and folders (`.txt`, `.md`, `.pdf`, `.html`, `.docx`) into the store, replacing what was
-        indexed before from the same files.
+        Indexes files and folders (`.txt`, `.md`, `.pdf`, `.html`, `.docx`) into the store: new and changed files
+        (replacing what was indexed before from them), unchanged ones skipped.
 
-        :returns: The report: files read, files skipped with their reasons, passages written.
+        :param full: Index unchanged files too.
+        :param sync: Also remove the passages of files gone from these folders.
+        :returns: The report: files new, changed, unchanged, removed, skipped with their reasons; passages written.
         """
         store = self.document_store
         self._store_call(store.count_documents)  # reach the store before reading any file
         pipeline = self.indexing_pipeline
         return self._writing(
-            lambda: index_files(pipeline, store, list(paths), batch_size=batch_size, progress=progress)
+            lambda: index_files(
+                pipeline, store, list(paths), batch_size=batch_size, progress=progress, full=full, sync=sync
+            )
         )
 
     def index_texts(self, texts: Iterable[str | Mapping[str, Any]]) -> IndexReport:
@@ -198,6 +209,22 @@ class QuestionAnswerer:
         if found:
             return key, f"{printable(key)} names {len(found)} indexed files (give the path)"
         return key, f"not indexed: {printable(key)}"
+
+    def sources(self, name_filter: str | None = None) -> list[Source]:
+        """The sources in the store (files, texts, uploads), sorted by name; `name_filter` keeps those whose name or
+        path holds it (see `extractive_qa.store.sources`)."""
+        store = self.document_store
+        return self._store_call(lambda: list_sources(store, name_filter))
+
+    def remove_source(self, key: str, *, by_path: bool = True) -> tuple[Source, int]:
+        """
+        Removes one source (by id, path where `by_path`, or its unique name): all its passages and nothing else.
+
+        :returns: The source and the number of passages removed.
+        :raises SourceNotFound: If the store holds no such source (nothing is changed).
+        """
+        store = self.document_store
+        return self._writing(lambda: remove_source(store, key, by_path=by_path))
 
     def import_store_file(self, path: str | Path) -> int:
         """

@@ -8,6 +8,8 @@ needs and anyone may use with the key.
 | `GET /info` | the passages in the store, the no-answer decision's signal and threshold, the upload limits |
 | `POST /upload` | indexes uploaded files (multipart field `files`: txt, md, pdf, html, docx), file by file |
 | `POST /feedback` | stores a rating of an answer (`up`, `down`, `wrong_span`) for `extractive-qa feedback export` |
+| `GET /sources` | the store's sources (files, texts, uploads), paged, filtered by name |
+| `DELETE /sources/{source}` | removes one source (by id or unique name): all its passages, nothing else |
 
 Usage example:
 ```python
@@ -27,15 +29,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from extractive_qa.http.application import ServedApplication, too_many_detail
-from extractive_qa.http.models import FeedbackRequest, FeedbackResult, InfoResult, StatusResult, UploadResult
+from extractive_qa.http.application import (
+    DEFAULT_SOURCES_PAGE,
+    MAX_SOURCES_PAGE,
+    ServedApplication,
+    too_many_detail,
+)
+from extractive_qa.http.models import (
+    FeedbackRequest,
+    FeedbackResult,
+    InfoResult,
+    RemovedSource,
+    SourcesResult,
+    StatusResult,
+    UploadResult,
+)
 from extractive_qa.indexing.uploads import Upload
+from extractive_qa.store.sources import MAX_KEY_CHARS
 
 UPLOAD_FIELD = "files"
 # The multipart body `POST /upload` takes, for the OpenAPI schema (the form is read by the endpoint itself, so that
@@ -125,5 +141,38 @@ def api_router(application: ServedApplication, pipelines: list[str]) -> APIRoute
     )
     def feedback(body: FeedbackRequest) -> FeedbackResult:
         return application.feedback(body.answer_id, body.rating, body.correct_answer)
+
+    @router.get(
+        "/sources",
+        response_model=SourcesResult,
+        summary="The store's sources",
+        description=(
+            "The files, texts and uploads the store holds, sorted by name, a page at a time (`offset`, `limit` up to "
+            f"{MAX_SOURCES_PAGE}); `name` keeps those whose name holds it (case ignored). Each has its `id` (what "
+            "`DELETE /sources/{source}` takes), name, type, passages, pages, size and when it was indexed; `path` "
+            "is null unless EQA_SHOW_FILE_PATHS=1."
+        ),
+    )
+    def sources(
+        name: str | None = Query(default=None, max_length=MAX_KEY_CHARS, description="Part of the names wanted."),
+        offset: int = Query(default=0, ge=0, le=10_000_000, description="Sources to pass over."),
+        limit: int = Query(default=DEFAULT_SOURCES_PAGE, ge=1, le=MAX_SOURCES_PAGE, description="Sources a page."),
+    ) -> SourcesResult:
+        return application.sources(name, offset, limit)
+
+    @router.delete(
+        "/sources/{source}",
+        response_model=RemovedSource,
+        summary="Remove a source",
+        description=(
+            "Removes every passage of one source and nothing else: `source` is its `id` from `GET /sources`, or its "
+            "name where one source alone has it (409 lists the ids where several do; the path only where "
+            "EQA_SHOW_FILE_PATHS=1). A source that is not in the store is a 404 and nothing changes. A write: it "
+            "needs the key where one is set, and a page of another site cannot send it."
+        ),
+        responses={404: {"description": "No such source (or several by that name); nothing changed."}},
+    )
+    def remove_source(source: str) -> RemovedSource:
+        return application.remove_source(source)
 
     return router

@@ -40,7 +40,10 @@ from extractive_qa.http.models import (
     Filters,
     IndexResult,
     InfoResult,
+    RemovedSource,
     SkippedText,
+    SourceModel,
+    SourcesResult,
     StatusResult,
     TextDocument,
     UploadedFile,
@@ -422,6 +425,40 @@ class ServedApplication:
             detail=self.redact(health.message) if state == "unreadable" else None,
         )
 
+    def sources(self, name: str | None = None, offset: int = 0, limit: int | None = None) -> SourcesResult:
+        """
+        A page of the store's sources, sorted by name (`name`: those whose name holds it, case ignored); paths
+        only where `EQA_SHOW_FILE_PATHS=1` (and only then does the filter look at them).
+        """
+        with self._errors("name"), self.store_lock.read():
+            found = self.qa.sources(name or None)
+            count = self.qa.count_documents()
+        limit = limit or DEFAULT_SOURCES_PAGE
+        if name and not self.config.show_file_paths:
+            found = [source for source in found if name.casefold() in source.name.casefold()]
+        shown = found[offset : offset + limit]
+        return SourcesResult(
+            total=len(found),
+            offset=offset,
+            limit=limit,
+            passages_in_store=count,
+            sources=[SourceModel(**s.to_dict(show_path=self.config.show_file_paths)) for s in shown],
+        )
+
+    def remove_source(self, key: str) -> RemovedSource:
+        """
+        Removes one source (by its id, or its name where one source alone has it; by its path only where
+        `EQA_SHOW_FILE_PATHS=1`): all its passages, nothing else. A source not there is a 404, nothing changed.
+        """
+        with self._errors("source"), self.gate.slot(), self.store_lock.write():
+            source, removed = self.qa.remove_source(key, by_path=self.config.show_file_paths)
+            count = self.qa.count_documents()
+        return RemovedSource(
+            source=SourceModel(**source.to_dict(show_path=self.config.show_file_paths)),
+            passages_removed=removed,
+            passages_in_store=count,
+        )
+
     def info(self) -> InfoResult:
         """The store's size and the no-answer decision's settings (the page's threshold control starts there)."""
         with self._errors("info"):
@@ -444,6 +481,9 @@ class ServedApplication:
 
 
 HIDDEN_FILTER_FIELD = "meta.file_path"
+#: Sources per page of `GET /sources` unless asked otherwise, and the most a page holds.
+DEFAULT_SOURCES_PAGE = 50
+MAX_SOURCES_PAGE = 500
 #: Requests doing model work at once where neither `EQA_MAX_CONCURRENT` nor the reader's engine says how many.
 FALLBACK_CONCURRENT = 8
 

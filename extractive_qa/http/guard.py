@@ -7,7 +7,8 @@ API key, and the request body limit. Checked in this order, before the applicati
 - the `Host` header must be a loopback name or one of `EQA_ALLOWED_HOSTS` (an exposed server without that list takes
   any name: the key guards it), else 421: a web page whose DNS name was rebound to 127.0.0.1 reaches nothing;
 - only the application's own endpoints exist (`served_paths`: the pipelines' `/{name}/run`, `/info`, `/upload`,
-  `/feedback`, `/mcp`, the page, `/status` and the OpenAPI docs), on loopback too; everything else is 404. hayhooks'
+  `/feedback`, `/sources` and `/sources/{source}`, `/mcp`, the page, `/status` and the OpenAPI docs), on loopback
+  too; everything else is 404. hayhooks'
   deploy, undeploy, chat and file endpoints are not mounted at all (`extractive_qa.http.server`);
 - a request that could change something (any method but GET, HEAD and OPTIONS, and every WebSocket) sent by a page
   of another site (`Sec-Fetch-Site`, else `Origin`, not this server's own; `EQA_CORS_ORIGINS` are allowed) gets
@@ -40,7 +41,8 @@ STATIC_PREFIX = "/static/"
 UPLOAD_PATH = "/upload"
 MCP_PATH = "/mcp"
 # The application's endpoints besides the pipelines' `/{name}/run`: they need the key like the pipelines.
-APP_PATHS = frozenset({"/info", UPLOAD_PATH, "/feedback", MCP_PATH})
+SOURCES_PATH = "/sources"
+APP_PATHS = frozenset({"/info", UPLOAD_PATH, "/feedback", SOURCES_PATH, MCP_PATH})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # Methods that change nothing on this server: a page of another site may send them (it cannot read the answer).
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -54,6 +56,12 @@ def is_page_path(path: str) -> bool:
         name = path[len(STATIC_PREFIX) :]
         return bool(name) and "/" not in name and ".." not in name
     return path == PAGE_PATH
+
+
+def is_source_path(path: str) -> bool:
+    """Whether a path names one source (`/sources/{source}`: one path segment, the key it needs like `/sources`)."""
+    name = path[len(SOURCES_PATH) + 1 :] if path.startswith(SOURCES_PATH + "/") else ""
+    return bool(name) and "/" not in name
 
 
 def is_open_path(path: str) -> bool:
@@ -130,7 +138,7 @@ class ServingGuard:
                 "loopback names (localhost, 127.0.0.1, [::1]) and to the names in EQA_ALLOWED_HOSTS",
                 {},
             )
-        if path not in self.served and not is_page_path(path):
+        if path not in self.served and not is_page_path(path) and not is_source_path(path):
             shown = path if len(path) <= MAX_SHOWN_PATH_CHARS else path[:MAX_SHOWN_PATH_CHARS] + "..."
             return 404, f"no such endpoint: {method} {shown} (served: {self.served_list}; the page at /)", {}
         if method not in SAFE_METHODS and config.is_cross_site(headers):

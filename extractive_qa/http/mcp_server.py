@@ -5,6 +5,7 @@ The MCP tools at `/mcp` (MCP Streamable HTTP), served by the same application as
 |---|---|
 | `ask_documents` | answers a question: spans best first, each with its file, page, confidence and context |
 | `index_text` | indexes one text (a name again replaces it) |
+| `list_sources` | the sources the store holds (read-only: name, type, passages, pages, size, when indexed), paged |
 
 Only these tools exist: unlike `hayhooks mcp run`, this server has no tools that deploy or undeploy pipelines (code
 the server would run). It sits behind the same guard as the HTTP API (the API key, the body limit, the exposure
@@ -44,16 +45,17 @@ from pydantic import Field
 
 from extractive_qa.app.validation import MAX_TOP_K
 from extractive_qa.errors import QAError
-from extractive_qa.http.application import ServedApplication
+from extractive_qa.http.application import DEFAULT_SOURCES_PAGE, MAX_SOURCES_PAGE, ServedApplication
 from extractive_qa.http.guard import MCP_PATH
-from extractive_qa.http.models import AskResult, Filters, IndexResult, Scalar
+from extractive_qa.http.models import AskResult, Filters, IndexResult, Scalar, SourcesResult
+from extractive_qa.store.sources import MAX_KEY_CHARS
 
 SERVER_NAME = "extractive-qa"
 INSTRUCTIONS = (
     "Extractive question answering over the documents indexed on this server: `ask_documents` returns exact answer "
     "spans quoted from the documents, each with its source file (and page), a confidence from 0 to 1 and the text "
     "around it, or says that the documents hold no answer (`no_answer`: true). Prefer it over guessing when a "
-    "question is about these documents. `index_text` adds a text to them."
+    "question is about these documents. `index_text` adds a text to them; `list_sources` lists them."
 )
 
 T = TypeVar("T")
@@ -94,6 +96,7 @@ def create_mcp(application: ServedApplication) -> Any:
     """
     from mcp.server.fastmcp import FastMCP
     from mcp.server.transport_security import TransportSecuritySettings
+    from mcp.types import ToolAnnotations
 
     # The guard in front of the whole server checks `Host` and cross-site requests for every endpoint, `/mcp`
     # included (`extractive_qa.http.guard`); the MCP library's own copy of that check would refuse the names of
@@ -167,6 +170,27 @@ def create_mcp(application: ServedApplication) -> Any:
         if meta:
             document["meta"] = meta
         return await _call(application.index, [document])
+
+    @mcp.tool(
+        name="list_sources",
+        description=(
+            "Lists the documents (sources) the store holds, sorted by name, a page at a time: each with `name` (what "
+            "answers cite as `source` and `meta.file_name` filters on), `type`, `passages`, `pages`, `size` (bytes) "
+            "and `indexed_at`; `total` counts every match. Read-only."
+        ),
+        annotations=ToolAnnotations(readOnlyHint=True),
+    )
+    async def list_sources(
+        name: Annotated[
+            str | None,
+            Field(description="Keep sources whose name holds this (case ignored).", max_length=MAX_KEY_CHARS),
+        ] = None,
+        offset: Annotated[int, Field(description="Sources to pass over.", ge=0, le=10_000_000, strict=True)] = 0,
+        limit: Annotated[
+            int, Field(description="Sources in this page.", ge=1, le=MAX_SOURCES_PAGE, strict=True)
+        ] = DEFAULT_SOURCES_PAGE,
+    ) -> SourcesResult:
+        return await _call(application.sources, name, offset, limit)
 
     return mcp
 

@@ -245,6 +245,37 @@ class InfoResult(BaseModel):
     max_question_chars: int = Field(description="The longest question accepted (EQA_MAX_QUESTION_CHARS).")
 
 
+class SourceModel(BaseModel):
+    """One source in the store: a file, text or upload, and its passages."""
+
+    id: str = Field(description="The source's id (a digest of where it came from): what `DELETE /sources/{id}` takes.")
+    name: str = Field(description="Its name: what answers cite as `source`, and what `meta.file_name` filters on.")
+    path: str | None = Field(description="Its path on the server; null unless EQA_SHOW_FILE_PATHS=1.")
+    type: str = Field(description="The document type: text, Markdown, PDF, HTML, Word.")
+    passages: int = Field(description="Its passages in the store.")
+    pages: int | None = Field(description="The last page a passage stands on, where passages carry page numbers.")
+    size: int | None = Field(description="Its size in bytes when indexed (null for passages indexed before 0.x).")
+    indexed_at: str | None = Field(description="When it was indexed (UTC, ISO 8601).")
+
+
+class SourcesResult(BaseModel):
+    """A page of the store's sources, sorted by name."""
+
+    total: int = Field(description="The sources that match the filter (all pages).")
+    offset: int = Field(description="The position of this page's first source.")
+    limit: int = Field(description="The most sources a page holds.")
+    passages_in_store: int = Field(description="The number of passages in the store.")
+    sources: list[SourceModel] = Field(description="This page's sources.")
+
+
+class RemovedSource(BaseModel):
+    """What `DELETE /sources/{source}` removed."""
+
+    source: SourceModel = Field(description="The source removed (as it was).")
+    passages_removed: int = Field(description="Its passages removed from the store.")
+    passages_in_store: int = Field(description="The passages left in the store.")
+
+
 class StatusResult(BaseModel):
     """Whether the server can answer: it is up, and its store can be read."""
 

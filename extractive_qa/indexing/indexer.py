@@ -22,8 +22,10 @@ print(report.summary())
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,17 +36,21 @@ from haystack.document_stores.types import DocumentStore
 
 from extractive_qa.errors import InvalidText, StoreWriteFailed
 from extractive_qa.indexing.files import check_file, iter_files
-from extractive_qa.indexing.formats import document_type, no_text_reason
+from extractive_qa.indexing.formats import check_document, document_type, no_text_reason
+from extractive_qa.indexing.incremental import file_stat, gone_sources, read_stable, unchanged_by_stat
 from extractive_qa.indexing.report import IndexReport
 from extractive_qa.indexing.texts import as_text
 from extractive_qa.indexing.uploads import Upload, check_upload
 from extractive_qa.settings import DEFAULT_BATCH_SIZE
 from extractive_qa.store.configured_store import is_connection_error
 from extractive_qa.store.elasticsearch import make_searchable
-from extractive_qa.utils import batched, find_cause
+from extractive_qa.store.sources import Source, read_sources, remove_sources, source_meta
+from extractive_qa.utils import find_cause
 
 # Passage ids per stale-passage deletion request (Elasticsearch's terms query takes at most 65,536).
 MAX_IDS_PER_DELETE = 50_000
+# Bytes of files read into memory for one pipeline run (a batch ends early when its files reach this).
+MAX_BATCH_BYTES = 256_000_000
 
 
 def index_files(
@@ -54,19 +60,25 @@ def index_files(
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: bool = True,
+    full: bool = False,
+    sync: bool = False,
 ) -> IndexReport:
     """
-    Indexes files and folders with the indexing pipeline, replacing the passages of files indexed before.
+    Indexes files and folders with the indexing pipeline: new and changed files (their old passages replaced),
+    unchanged ones skipped (see `incremental`), and with `sync` the passages of files gone from the folders removed.
 
     Each file is checked first (readable, not empty, not binary, UTF-8 for text files); a file that fails is
-    skipped with its reason in the report and nothing is written for it. An interrupted run leaves whole earlier
-    batches written, and running it again completes the collection without duplicates.
+    skipped with its reason in the report and nothing is written for it. A file is read once, whole, and indexed from
+    those bytes (never half: one that keeps changing while read is skipped saying so). An interrupted run leaves whole
+    earlier batches written, and running it again completes the collection without duplicates.
 
     :param pipeline: The indexing pipeline (its components must include `router`, `splitter` and `writer`).
     :param store: The store the pipeline's writer writes to.
     :param paths: Files and folders.
     :param batch_size: Files converted and written per pipeline run.
     :param progress: Whether to show a progress bar.
+    :param full: Index every file, unchanged ones too (their passages keep their ids).
+    :param sync: Remove the passages of files indexed from these folders (or these files) that are gone.
     :raises StoreWriteFailed: When the store refused a batch's passages; the message names the files, and the
         batches written before stay in the store.
     """
@@ -74,27 +86,84 @@ def index_files(
 
     started = time.perf_counter()
     report = IndexReport()
-    accepted: list[Path] = []
-    for path in dict.fromkeys(iter_files(paths, report)):
-        reason = check_file(path)
-        if reason:
-            report.skipped.append((str(path), reason))
+    found = list(dict.fromkeys(iter_files(paths, report)))
+    stored = read_sources(store) if sync else read_sources(store, [str(path) for path in found])
+    candidates: list[Path] = []
+    for path in found:
+        if not full and unchanged_by_stat(stored.get(str(path)), file_stat(path)):
+            report.unchanged += 1
         else:
-            accepted.append(path)
-    bar = tqdm(total=len(accepted), unit="file", desc="indexing", disable=not progress, leave=False)
+            candidates.append(path)
+    bar = tqdm(total=len(candidates), unit="file", desc="indexing", disable=not progress, leave=False)
     try:
         with _searchable_afterwards(store):
-            for batch in batched(accepted, batch_size):
-                sources = {str(path): path for path in batch}
+            for batch in _read_batches(candidates, stored, batch_size, full, report):
                 try:
-                    _index_batch(pipeline, store, sources, [{"file_name": p.name} for p in batch], report)
+                    _index_batch(pipeline, store, {str(p): s for p, s in batch}, None, report)
                 except StoreWriteFailed as refusal:
-                    raise StoreWriteFailed(_refusal_message(refusal, list(sources), report)) from refusal
+                    names = [str(path) for path, _source in batch]
+                    raise StoreWriteFailed(_refusal_message(refusal, names, report)) from refusal
+                for path, _source in batch:
+                    if str(path) in report.passages_per_source:
+                        report.changed += 1 if str(path) in stored else 0
+                        report.new += 0 if str(path) in stored else 1
                 bar.update(len(batch))
+            if sync:
+                gone = gone_sources(stored.values(), [Path(p) for p in paths], {str(path) for path in found})
+                if gone:
+                    report.passages_removed += remove_sources(store, gone)
+                    report.removed = len(gone)
     finally:
         bar.close()
         report.seconds = time.perf_counter() - started
     return report
+
+
+def _read_batches(
+    candidates: list[Path], stored: Mapping[str, Source], batch_size: int, full: bool, report: IndexReport
+) -> Iterator[list[tuple[Path, ByteStream]]]:
+    """
+    The files to index, read (once, whole) and checked, in batches of at most `batch_size` files and about
+    `MAX_BATCH_BYTES`; skipped files go to the report, and files whose content hash is the stored one count as
+    unchanged (unless `full`).
+    """
+    batch: list[tuple[Path, ByteStream]] = []
+    size = 0
+    for path in candidates:
+        source = _read_source(path, stored.get(str(path)), full, report)
+        if source is None:
+            continue
+        batch.append((path, source))
+        size += len(source.data)
+        if len(batch) >= batch_size or size >= MAX_BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _read_source(path: Path, stored: Source | None, full: bool, report: IndexReport) -> ByteStream | None:
+    """A file to index as bytes with its metadata; `None` (counted in the report) when skipped or unchanged."""
+    kind = document_type(path)
+    stat = file_stat(path)
+    if kind is None or stat is None or stat[0] > kind.max_bytes:
+        report.skipped.append((str(path), check_file(path) or "cannot read"))
+        return None
+    read = read_stable(path)
+    reason = read.reason or check_document(kind, io.BytesIO(read.data))
+    if reason:
+        report.skipped.append((str(path), reason))
+        return None
+    same = stored is not None and stored.sha256 == read.sha256
+    if same and not full:
+        report.unchanged += 1
+        return None
+    meta = {"file_path": str(path), "file_name": path.name}
+    if same and stored is not None:  # indexed again as it was: the same metadata, so the same passage ids
+        meta.update(source_meta(kind.name, read.size, read.sha256, stored.mtime_ns, stored.indexed_at))
+    else:
+        meta.update(source_meta(kind.name, read.size, read.sha256, read.mtime_ns))
+    return ByteStream(data=read.data, mime_type=kind.mime_type, meta=meta)
 
 
 def index_texts(pipeline: Pipeline, store: DocumentStore, texts: Iterable[str | Mapping[str, Any]]) -> IndexReport:
@@ -169,12 +238,7 @@ def index_uploads(pipeline: Pipeline, store: DocumentStore, uploads: Iterable[Up
 
 def delete_sources(store: DocumentStore, paths: Iterable[str | Path]) -> int:
     """Removes every passage of the given files from the store; returns how many were removed."""
-    names = [str(Path(p).expanduser().resolve()) for p in paths]
-    removed = store.delete_by_filter(  # type: ignore[attr-defined]
-        filters={"field": "meta.file_path", "operator": "in", "value": names}
-    )
-    make_searchable(store)
-    return removed
+    return remove_sources(store, [str(Path(p).expanduser().resolve()) for p in paths])
 
 
 @contextlib.contextmanager
@@ -193,11 +257,26 @@ def _index_in_one_run(
     pipeline: Pipeline, store: DocumentStore, sources: Mapping[str, ByteStream], what: str, report: IndexReport
 ) -> None:
     """Indexes sources given in memory in one pipeline run; the store is searchable afterwards."""
+    _add_source_meta(store, sources)
     with _searchable_afterwards(store):
         try:
             _index_batch(pipeline, store, sources, None, report)
         except StoreWriteFailed as refusal:
             raise StoreWriteFailed(f"the document store refused the passages of the {what}: {refusal}") from refusal
+
+
+def _add_source_meta(store: DocumentStore, sources: Mapping[str, ByteStream]) -> None:
+    """
+    Gives texts and uploads their source metadata (type, size, content hash, when indexed); one indexed again as it
+    was keeps its `indexed_at`, so its passages keep their ids.
+    """
+    stored = read_sources(store, list(sources))
+    for name, stream in sources.items():
+        sha256 = hashlib.sha256(stream.data).hexdigest()
+        kind = document_type(name)
+        before = stored.get(name)
+        indexed_at = before.indexed_at if before is not None and before.sha256 == sha256 else None
+        stream.meta.update(source_meta(kind.name if kind else "text", len(stream.data), sha256, None, indexed_at))
 
 
 def _index_batch(

@@ -10,10 +10,12 @@ from typing import Any
 
 from extractive_qa.errors import InvalidText
 from extractive_qa.indexing.names import name_problem
+from extractive_qa.store.sources import SOURCE_META_KEYS
 
 # Metadata the indexing pipeline sets itself; a text's own metadata may not use these keys.
 RESERVED_META_KEYS = frozenset(
     {"file_path", "file_name", "source_id", "parent_id", "split_id", "split_idx_start", "page_number", "encoding"}
+    | SOURCE_META_KEYS
 )
 
 

@@ -104,7 +104,16 @@ def test_hayhooks_management_endpoints_are_not_mounted(server: Server, tmp_path:
     assert (WRAPPERS_DIR / "index" / "pipeline_wrapper.py").is_file()
     assert post(server, "/ask/run", json={"question": QUESTION}).json()["result"]["answers"][0]["text"] == "8"
     paths = set(requests.get(f"{server.url}/openapi.json", timeout=30).json()["paths"])
-    assert paths == {"/ask/run", "/index/run", "/status", "/info", "/upload", "/feedback"}
+    assert paths == {
+        "/ask/run",
+        "/index/run",
+        "/status",
+        "/info",
+        "/upload",
+        "/feedback",
+        "/sources",
+        "/sources/{source}",
+    }
 
 
 @pytest.mark.parametrize(

@@ -76,7 +76,8 @@ def test_the_tools_are_the_applications_and_no_deploy_tools(exposed: Server) -> 
         return await session.list_tools()
 
     tools = {tool.name: tool for tool in with_session(exposed, work).tools}
-    assert set(tools) == {"ask_documents", "index_text"}
+    assert set(tools) == {"ask_documents", "index_text", "list_sources"}
+    assert tools["list_sources"].annotations.readOnlyHint is True
     assert not {name for name in tools if "deploy" in name or "pipeline" in name}
     schema = tools["ask_documents"].inputSchema
     assert schema["required"] == ["question"] and {"question", "top_k", "filters"} <= set(schema["properties"])
@@ -204,3 +205,19 @@ def test_the_tool_tells_the_agent_about_the_reason(exposed: Server) -> None:
     assert "`reason` says why" in tool.description and "no passage mentions" in tool.description
     answer = tool.outputSchema["$defs"]["AnswerModel"]["properties"]["reason"]
     assert "no passage mentions Veltmark" in answer["description"]
+
+
+def test_list_sources_lists_the_documents_paged_without_paths(exposed: Server) -> None:
+    result = call(exposed, "list_sources", {})
+    assert not result.isError, result.content
+    listed = result.structuredContent
+    by_name = {s["name"]: s for s in listed["sources"]}
+    assert (by_name["engine.pdf"]["type"], by_name["engine.pdf"]["pages"]) == ("PDF", 2)
+    assert (by_name["Oxygen.txt"]["type"], by_name["Oxygen.txt"]["passages"]) == ("text", 37)
+    assert all(s["path"] is None for s in listed["sources"]) and listed["total"] == len(listed["sources"])
+    assert [s["name"] for s in listed["sources"]] == sorted(by_name, key=str.casefold)
+    assert str(DATA_DIR) not in json.dumps(listed)
+    page = call(exposed, "list_sources", {"name": "OXY", "limit": 1}).structuredContent
+    assert (page["total"], [s["name"] for s in page["sources"]]) == (1, ["Oxygen.txt"])
+    refused = call(exposed, "list_sources", {"limit": 100_000})
+    assert refused.isError and "limit" in refused.content[0].text

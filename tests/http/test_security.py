@@ -90,9 +90,18 @@ def test_health_and_docs_need_no_key(exposed: Server) -> None:
         "/status",
         "/info",
         "/upload",
+        "/sources",
+        "/sources/{source}",
         "/feedback",
     }
-    for path, method in [("/ask/run", "post"), ("/upload", "post"), ("/feedback", "post"), ("/info", "get")]:
+    for path, method in [
+        ("/ask/run", "post"),
+        ("/upload", "post"),
+        ("/feedback", "post"),
+        ("/info", "get"),
+        ("/sources", "get"),
+        ("/sources/{source}", "delete"),
+    ]:
         assert schema["paths"][path][method]["security"], path
     assert "bearer" in schema["components"]["securitySchemes"]
 

@@ -64,7 +64,9 @@ def test_a_store_from_the_other_major_is_read_and_reindexed_without_duplicates(t
     found = qa.document_store.filter_documents({"field": "meta.file_name", "operator": "==", "value": "paris.txt"})
     assert [d.content for d in found] == ["Paris is the capital of France."]
 
-    report = QuestionAnswerer(Settings(store=store, store_path=path)).index([str(files)])
+    unchanged = QuestionAnswerer(Settings(store=store, store_path=path)).index([str(files)])
+    assert (unchanged.unchanged, unchanged.passages_written) == (2, 0)  # incremental: the files did not change
+    report = QuestionAnswerer(Settings(store=store, store_path=path)).index([str(files)], full=True)
     assert (report.passages_written, report.passages_removed) == (len(ours), len(ours))
     after = QuestionAnswerer(Settings(store=store, store_path=path)).document_store.filter_documents()
     assert sorted(d.id for d in after) == sorted(ours)  # this major's ids, each passage once
