@@ -15,7 +15,7 @@ import pytest
 
 from extractive_qa import QuestionAnswerer, Settings
 from extractive_qa.cli import main
-from extractive_qa.errors import StoreWriteFailed
+from extractive_qa.errors import QAError, StoreWriteFailed
 from extractive_qa.indexing.indexer import index_files
 from extractive_qa.testing.processes import process_environment, run_cli
 from tests.conftest import DATA_DIR, ROOT
@@ -106,7 +106,9 @@ def test_changed_file_replaces_its_passages_and_remove_deletes_them(
     assert qa.remove([oxygen]) == remaining > 0
     assert qa.count_documents() == total - remaining
     assert count_of(es_client, es_index, oxygen) == 0
-    assert qa.remove([docs / "never-indexed.txt"]) == 0
+    with pytest.raises(QAError, match="nothing removed: not indexed: "):  # said so, nothing changed
+        qa.remove([docs / "never-indexed.txt"])
+    assert qa.count_documents() == total - remaining
     # Passages of the other files are untouched.
     assert count_of(es_client, es_index, docs / "Normans.txt") > 0
 
