@@ -95,8 +95,14 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the answers as JSON")
     _common(ask)
 
-    remove = commands.add_parser("remove", help="remove the passages of files from the store")
-    remove.add_argument("paths", nargs="+")
+    remove = commands.add_parser(
+        "remove",
+        help="remove the passages of files from the store",
+        description="Removes every passage of each source named: by its path, its id (extractive-qa sources), or "
+        "the source name answers show (Oxygen.txt) when one source alone has it. A name that is not indexed is "
+        "an error (exit 2) and nothing is removed.",
+    )
+    remove.add_argument("paths", nargs="+", metavar="source", help="a path, a source id, or a source name")
     _common(remove)
 
     count = commands.add_parser("count", help="print the number of passages in the store")

@@ -284,12 +284,14 @@ def test_remove_takes_the_source_name_and_says_when_nothing_is_removed(tmp_path:
     assert by_name.stdout.startswith("removed ") and not by_name.stdout.startswith("removed 0 ")
     again = run_cli("remove", "Oxygen.txt", env=env)
     assert again.returncode == 2 and again.stderr.strip().splitlines() == [
-        "error: nothing removed: not indexed: Oxygen.txt ('extractive-qa sources' lists what is indexed)"
+        "error: nothing removed: no source 'Oxygen.txt' in the store (see 'extractive-qa sources' or GET /sources)"
     ]
     by_path = run_cli("remove", str(DATA_DIR / "Oxygen.txt"), str(DATA_DIR / "Normans.txt"), env=env)
-    assert by_path.returncode == 2 and "not indexed: " in by_path.stderr and "Normans" not in by_path.stderr
+    assert (
+        by_path.returncode == 2 and "nothing removed: no source " in by_path.stderr and "Normans" not in by_path.stderr
+    )
     assert QuestionAnswerer(Settings(store_path=store)).count_documents() > 0  # Normans.txt kept: nothing removed
-    with pytest.raises(QAError, match=r"nothing removed: not indexed: Nope\.txt"):
+    with pytest.raises(QAError, match=r"nothing removed: no source 'Nope\.txt' in the store"):
         QuestionAnswerer(Settings(store_path=store)).remove(["Nope.txt"])
     removed = QuestionAnswerer(Settings(store_path=store)).remove([DATA_DIR / "Normans.txt"])
     assert removed > 0 and QuestionAnswerer(Settings(store_path=store)).count_documents() == 0

@@ -15,15 +15,15 @@ from extractive_qa.answers import QAResult, threshold_for_confidence
 from extractive_qa.app.pipeline_loader import load_pipeline, read_documents, warm_up
 from extractive_qa.app.validation import MAX_RETRIEVER_TOP_K, MAX_TOP_K, validate_count, validate_question
 from extractive_qa.components.no_answer_decision import validate_threshold
-from extractive_qa.errors import InvalidField, InvalidQuestion, NothingIndexed, QAError, ServerBusy
-from extractive_qa.indexing.indexer import delete_sources, index_files, index_texts
+from extractive_qa.errors import InvalidField, InvalidQuestion, NothingIndexed, ServerBusy, SourceNotFound
+from extractive_qa.indexing.indexer import index_files, index_texts
 from extractive_qa.indexing.report import IndexReport
 from extractive_qa.logs import quiet_libraries
 from extractive_qa.settings import DEFAULT_BATCH_SIZE, Settings
 from extractive_qa.store import memory_file
 from extractive_qa.store.configured_store import open_store, persist, store_errors
 from extractive_qa.store.embedded_index import missing_store_message, store_missing
-from extractive_qa.store.sources import Source, list_sources, remove_source
+from extractive_qa.store.sources import Source, find_source, list_sources, remove_source, remove_sources
 from extractive_qa.utils import find_cause, printable
 
 T = TypeVar("T")
@@ -176,39 +176,29 @@ class QuestionAnswerer:
 
     def remove(self, paths: Iterable[str | Path]) -> int:
         """
-        Removes every passage of the given files from the store, each named by its path or by the source name
-        answers show (`Oxygen.txt`, when one indexed file has it); returns how many passages were removed.
+        Removes every passage of the given sources, each named by its path or as `find_source` takes it (its id, or
+        the source name answers show when one source alone has it: `Oxygen.txt`); returns how many were removed.
 
-        :raises QAError: Naming what is not indexed, or a name several indexed files share; nothing is removed then.
+        :raises SourceNotFound: Naming what is not indexed, or a name several sources share; nothing is removed then.
         """
         store = self.document_store
-        keys = [str(p) for p in paths]
-        files = self._store_call(lambda: [self._indexed_file(store, key) for key in keys])
-        problems = [problem for _, problem in files if problem]
+        found = self._store_call(lambda: [self._find_source(store, str(key)) for key in paths])
+        problems = [problem for _, problem in found if problem]
         if problems:
-            raise QAError(f"nothing removed: {'; '.join(problems)} ('extractive-qa sources' lists what is indexed)")
-        return self._writing(lambda: delete_sources(store, [path for path, _ in files]))
+            raise SourceNotFound(f"nothing removed: {'; '.join(problems)}")
+        return self._writing(lambda: remove_sources(store, [source.path for source, _ in found if source]))
 
     @staticmethod
-    def _indexed_file(store: DocumentStore, key: str) -> tuple[str, str | None]:
-        """The indexed file a path or source name names, and what is wrong when it names none or several."""
-
-        def passages(field: str, value: str) -> list[Document] | int:
-            condition = {"field": field, "operator": "==", "value": value}
-            if field == "meta.file_path" and hasattr(store, "count_documents_by_filter"):
-                return int(store.count_documents_by_filter(condition))
-            return store.filter_documents(condition)
-
-        path = str(Path(key).expanduser().resolve())
-        if passages("meta.file_path", path):
-            return path, None
-        named = passages(SOURCE_NAME_FIELD, key)
-        found = sorted({str(d.meta["file_path"]) for d in named if d.meta.get("file_path")})  # type: ignore[union-attr]
-        if len(found) == 1:
-            return found[0], None
-        if found:
-            return key, f"{printable(key)} names {len(found)} indexed files (give the path)"
-        return key, f"not indexed: {printable(key)}"
+    def _find_source(store: DocumentStore, key: str) -> tuple[Source | None, str | None]:
+        """The source a path (as given on the command line) or a key names, or what is wrong with it."""
+        try:
+            return find_source(store, str(Path(key).expanduser().resolve())), None
+        except SourceNotFound:
+            pass
+        try:
+            return find_source(store, key), None
+        except SourceNotFound as error:  # AmbiguousSource too
+            return None, str(error)
 
     def sources(self, name_filter: str | None = None) -> list[Source]:
         """The sources in the store (files, texts, uploads), sorted by name; `name_filter` keeps those whose name or
