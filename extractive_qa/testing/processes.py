@@ -72,15 +72,20 @@ def process_environment(inherit_settings: bool = False, **settings: str) -> dict
 
 
 def run_cli(
-    *args: str, env: Mapping[str, str] | None = None, timeout: float = 300, cwd: Path | None = None
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 300,
+    cwd: Path | None = None,
+    python: str | Path | None = None,
 ) -> subprocess.CompletedProcess:
     """
     Runs `extractive-qa ARGS...` in a new process and returns it finished, with its exit code and text output.
 
     The process inherits this one's environment (in the tests: the isolated store each test gets), plus `env`.
+    `python` runs it with another interpreter (another virtual environment's, e.g. the other Haystack major's).
     """
     return subprocess.run(
-        [sys.executable, "-m", "extractive_qa.cli", *args],
+        [str(python or sys.executable), "-m", "extractive_qa.cli", *args],
         capture_output=True,
         text=True,
         env=process_environment(inherit_settings=True, **(env or {})),

@@ -18,7 +18,8 @@ from haystack import Document
 
 from extractive_qa import QuestionAnswerer, Settings
 from extractive_qa.store.configured_store import persist
-from tests.conftest import HAYSTACK_MAJOR
+from extractive_qa.testing.processes import run_cli
+from tests.conftest import HAYSTACK_MAJOR, ROOT
 
 
 def haystack_2_id(document: Document) -> str:
@@ -72,3 +73,34 @@ def test_a_store_from_the_other_major_is_read_and_reindexed_without_duplicates(t
     assert sorted(d.id for d in after) == sorted(ours)  # this major's ids, each passage once
     report = QuestionAnswerer(Settings(store=store, store_path=path)).index([str(files)])
     assert report.passages_removed == 0  # and stable from then on
+
+
+OTHER_VENV = ROOT / (".venv-haystack3" if HAYSTACK_MAJOR < 3 else ".venv")
+
+
+@pytest.mark.skipif(
+    not (OTHER_VENV / "bin" / "python").exists(),
+    reason=f"no {OTHER_VENV.name} with the other Haystack major (scripts/test_haystack3.sh makes it)",
+)
+@pytest.mark.parametrize("store", ["embedded", "memory"])
+def test_the_other_majors_command_line_and_this_one_share_a_store_without_duplicates(
+    tmp_path: Path, store: str
+) -> None:
+    other = OTHER_VENV / "bin" / "python"
+    files = tmp_path / "docs"
+    files.mkdir()
+    (files / "berlin.txt").write_text("Berlin is the capital of Germany.\n\nIt has 3.7 million people.", "utf-8")
+    (files / "paris.txt").write_text("Paris is the capital of France.", "utf-8")
+    env = {"EQA_STORE": store, "EQA_STORE_PATH": str(tmp_path / ("index" if store == "embedded" else "store.json"))}
+    counts = []
+    # indexed under one major, re-indexed under the other and back; each time counted by the major that did not index
+    # (berlin.txt changes every time, so its passages are rewritten under each major's ids; paris.txt stays)
+    for round_, (python, reader) in enumerate(((other, None), (None, other), (other, None), (None, other))):
+        (files / "berlin.txt").write_text(f"Berlin is the capital of Germany.\n\nIt has {round_} million people.")
+        result = run_cli("index", str(files), "--no-progress", env=env, python=python)
+        assert result.returncode == 0, result.stderr
+        result = run_cli("count", env=env, python=reader)
+        assert result.returncode == 0, result.stderr
+        counts.append(int(result.stdout.strip()))
+    assert counts[0] >= 2
+    assert counts == [counts[0]] * 4  # each passage once after every run: no duplicates
