@@ -17,6 +17,13 @@ about 1,200 passages of at most 200 words) and, for steadier figures, data/ copi
 Usage (start a node first: `ES_PORT=9250 scripts/elasticsearch.sh start`):
 
     flock /tmp/bench.lock python benchmarks/indexing_throughput.py --elasticsearch-url http://127.0.0.1:9250
+
+`--incremental` measures incremental indexing instead, on the embedded store (no Elasticsearch needed): the first
+run over data/ copied `--incremental-copies` times (default 50: 1,750 files), the re-run over the unchanged
+collection (which must take at most a tenth of it, with the same passage count), and a `--sync` re-run after one
+file changed, one was added and one deleted (exact counts checked):
+
+    flock /tmp/bench.lock python benchmarks/indexing_throughput.py --incremental
 """
 
 from __future__ import annotations
@@ -122,6 +129,51 @@ def measure(
     return {"passages": passages, "seconds": seconds, "passages_per_second": passages / seconds}
 
 
+def measure_incremental(copies: int, workdir: Path, output: Path) -> None:
+    """The first run, the unchanged re-run and a --sync re-run after a change, on the embedded store."""
+    folder = collection(copies, workdir)
+    settings = Settings(store="embedded", store_path=workdir / "incremental-index")
+    files = sorted(folder.glob("*.txt"))
+    rows: dict[str, Any] = {"collection": f"data/ x{copies}", "files": len(files)}
+
+    def run(name: str, sync: bool = False) -> IndexReport:
+        started = time.perf_counter()
+        report = QuestionAnswerer(settings).index([folder], sync=sync)
+        seconds = time.perf_counter() - started
+        passages = QuestionAnswerer(settings).count_documents()
+        rows[name] = {
+            "seconds": round(seconds, 3),
+            "new": report.new,
+            "changed": report.changed,
+            "unchanged": report.unchanged,
+            "removed": report.removed,
+            "passages_written": report.passages_written,
+            "passages_removed": report.passages_removed,
+            "passages_in_store": passages,
+        }
+        print(f"{name:10} {seconds:8.2f} s  {rows[name]}", flush=True)
+        return report
+
+    first = run("first")
+    assert first.new == len(files) and first.passages_written == rows["first"]["passages_in_store"]
+    again = run("unchanged")
+    assert (again.unchanged, again.files_read) == (len(files), 0)
+    assert rows["unchanged"]["passages_in_store"] == rows["first"]["passages_in_store"]
+    rows["unchanged_over_first"] = round(rows["unchanged"]["seconds"] / rows["first"]["seconds"], 4)
+    with files[0].open("a", encoding="utf-8") as handle:
+        handle.write("\n\nA sentence added to change the file.\n")
+    shutil.copyfile(files[1], folder / "added.txt")
+    files[2].unlink()
+    synced = run("sync", sync=True)
+    assert (synced.new, synced.changed, synced.removed) == (1, 1, 1)
+    assert synced.unchanged == len(files) - 2  # one changed, one deleted
+    print(f"unchanged re-run / first run: {rows['unchanged_over_first']}")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    output.write_text(json.dumps({"command": " ".join(sys.argv), "machine": machine, **rows}, indent=2) + "\n")
+    print(f"written to {output}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--elasticsearch-url", default=os.environ.get("EQA_ELASTICSEARCH_URL", "http://127.0.0.1:9200"))
@@ -129,11 +181,21 @@ def main() -> None:
     parser.add_argument("--batch-sizes", default="16,64", help="files per batch for ours/plain-batched")
     parser.add_argument("--repeats", type=int, default=3, help="runs per measurement; the median is reported")
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results" / "indexing_throughput.json")
+    parser.add_argument("--incremental", action="store_true", help="measure incremental indexing (embedded store)")
+    parser.add_argument("--incremental-copies", type=int, default=50, help="copies of data/ for --incremental")
     args = parser.parse_args()
     from extractive_qa.logs import quiet_libraries
 
     quiet_libraries()
     workdir = Path(tempfile.mkdtemp(prefix="eqa-bench-"))
+    if args.incremental:
+        try:
+            measure_incremental(
+                args.incremental_copies, workdir, ROOT / "benchmarks" / "results" / "indexing_incremental.json"
+            )
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        return
     results: list[dict[str, Any]] = []
     try:
         for copies in [int(c) for c in args.copies.split(",")]:

@@ -5,7 +5,7 @@ The MCP tools at `/mcp` (MCP Streamable HTTP), served by the same application as
 |---|---|
 | `ask_documents` | answers a question: spans best first, each with its file, page, confidence and context |
 | `index_text` | indexes one text (a name again replaces it) |
-| `list_sources` | the sources the store holds (read-only: name, type, passages, pages, size, when indexed), paged |
+| `list_sources` | the sources the store holds (read-only: name, type, passages, pages, size, modified), paged |
 
 Only these tools exist: unlike `hayhooks mcp run`, this server has no tools that deploy or undeploy pipelines (code
 the server would run). It sits behind the same guard as the HTTP API (the API key, the body limit, the exposure
@@ -176,7 +176,7 @@ def create_mcp(application: ServedApplication) -> Any:
         description=(
             "Lists the documents (sources) the store holds, sorted by name, a page at a time: each with `name` (what "
             "answers cite as `source` and `meta.file_name` filters on), `type`, `passages`, `pages`, `size` (bytes) "
-            "and `indexed_at`; `total` counts every match. Read-only."
+            "and `modified` (the file's modification time as indexed); `total` counts every match. Read-only."
         ),
         annotations=ToolAnnotations(readOnlyHint=True),
     )

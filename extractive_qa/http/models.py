@@ -254,8 +254,13 @@ class SourceModel(BaseModel):
     type: str = Field(description="The document type: text, Markdown, PDF, HTML, Word.")
     passages: int = Field(description="Its passages in the store.")
     pages: int | None = Field(description="The last page a passage stands on, where passages carry page numbers.")
-    size: int | None = Field(description="Its size in bytes when indexed (null for passages indexed before 0.x).")
-    indexed_at: str | None = Field(description="When it was indexed (UTC, ISO 8601).")
+    size: int | None = Field(
+        description="Its size in bytes when indexed (null for passages indexed before sources were recorded)."
+    )
+    modified: str | None = Field(
+        description="A file's modification time as indexed: the version the store holds (UTC, ISO 8601); null for "
+        "texts and uploads."
+    )
 
 
 class SourcesResult(BaseModel):

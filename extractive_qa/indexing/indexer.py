@@ -159,8 +159,8 @@ def _read_source(path: Path, stored: Source | None, full: bool, report: IndexRep
         report.unchanged += 1
         return None
     meta = {"file_path": str(path), "file_name": path.name}
-    if same and stored is not None:  # indexed again as it was: the same metadata, so the same passage ids
-        meta.update(source_meta(kind.name, read.size, read.sha256, stored.mtime_ns, stored.indexed_at))
+    if same and stored is not None:  # indexed again as it was (touched): the same metadata, so the same passage ids
+        meta.update(source_meta(kind.name, read.size, read.sha256, stored.mtime_ns))
     else:
         meta.update(source_meta(kind.name, read.size, read.sha256, read.mtime_ns))
     return ByteStream(data=read.data, mime_type=kind.mime_type, meta=meta)
@@ -257,7 +257,7 @@ def _index_in_one_run(
     pipeline: Pipeline, store: DocumentStore, sources: Mapping[str, ByteStream], what: str, report: IndexReport
 ) -> None:
     """Indexes sources given in memory in one pipeline run; the store is searchable afterwards."""
-    _add_source_meta(store, sources)
+    _add_source_meta(sources)
     with _searchable_afterwards(store):
         try:
             _index_batch(pipeline, store, sources, None, report)
@@ -265,18 +265,14 @@ def _index_in_one_run(
             raise StoreWriteFailed(f"the document store refused the passages of the {what}: {refusal}") from refusal
 
 
-def _add_source_meta(store: DocumentStore, sources: Mapping[str, ByteStream]) -> None:
+def _add_source_meta(sources: Mapping[str, ByteStream]) -> None:
     """
-    Gives texts and uploads their source metadata (type, size, content hash, when indexed); one indexed again as it
-    was keeps its `indexed_at`, so its passages keep their ids.
+    Gives texts and uploads their source metadata (type, size, content hash).
     """
-    stored = read_sources(store, list(sources))
     for name, stream in sources.items():
         sha256 = hashlib.sha256(stream.data).hexdigest()
         kind = document_type(name)
-        before = stored.get(name)
-        indexed_at = before.indexed_at if before is not None and before.sha256 == sha256 else None
-        stream.meta.update(source_meta(kind.name if kind else "text", len(stream.data), sha256, None, indexed_at))
+        stream.meta.update(source_meta(kind.name if kind else "text", len(stream.data), sha256))
 
 
 def _index_batch(

@@ -3,7 +3,7 @@ The `extractive-qa sources` command: what the store holds, one line per source (
 
 Usage example:
 ```bash
-extractive-qa sources                    # source, type, passages, pages, size, when indexed
+extractive-qa sources                    # source, type, passages, pages, size, version indexed
 extractive-qa sources --name oxygen      # those whose name or path holds "oxygen" (case ignored)
 extractive-qa sources --json
 ```
@@ -25,7 +25,7 @@ def add_source_commands(commands: Any, common: Callable[[argparse.ArgumentParser
     """Adds `sources` to the CLI's sub-commands (`common` adds the shared options)."""
     sources = commands.add_parser(
         "sources",
-        help="list the sources in the store (files, texts, uploads): type, passages, pages, size, when indexed",
+        help="list the sources in the store (files, texts, uploads): type, passages, pages, size, version indexed",
         description="Lists what the store holds, sorted by name. Remove one with 'extractive-qa remove PATH' (or "
         "DELETE /sources/{id} on a server).",
     )
@@ -50,7 +50,7 @@ def run_source_command(args: argparse.Namespace, settings: Any) -> int:
 
 def format_sources(sources: list[Any]) -> str:
     """The sources as an aligned table with a header and a total line."""
-    rows = [("source", "type", "passages", "pages", "size", "indexed")]
+    rows = [("source", "type", "passages", "pages", "size", "modified")]
     for source in sources:
         rows.append(
             (
@@ -59,7 +59,7 @@ def format_sources(sources: list[Any]) -> str:
                 str(source.passages),
                 str(source.pages) if source.pages is not None else "-",
                 human_size(source.size),
-                (source.indexed_at or "-").replace("T", " ").replace("Z", " UTC"),
+                (source.modified or "-").replace("T", " ").replace("Z", " UTC"),
             )
         )
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]

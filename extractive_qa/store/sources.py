@@ -4,8 +4,9 @@ same way on every store (the embedded tantivy index, Haystack's in-memory store,
 
 A source is what one `meta.file_path` names: a file's absolute path, or a text's or upload's name. The indexer
 stores with every passage what a source was when it was indexed (`SOURCE_META_KEYS`: its type, size, modification
-time and content hash, and when it was indexed); listing reads those back, and incremental indexing compares them with
-the files on disk. Removing a source deletes every passage of that `meta.file_path` and nothing else.
+time and content hash; not the time of indexing, which would change the passages' ids at every run); listing reads
+those back, and incremental indexing compares them with the files on disk. Removing a source deletes every passage
+of that `meta.file_path` and nothing else.
 
 Usage example:
 ```python
@@ -15,7 +16,7 @@ from extractive_qa.store.sources import list_sources, remove_source
 
 store = open_store(Settings.from_env())
 for source in list_sources(store, name_filter="oxygen"):
-    print(source.name, source.type, source.passages, source.pages, source.size, source.indexed_at)
+    print(source.name, source.type, source.passages, source.pages, source.size, source.modified)
 remove_source(store, "/home/me/docs/Oxygen.txt")  # SourceNotFound (a 404, exit 2) where nothing is indexed
 ```
 """
@@ -37,8 +38,7 @@ SOURCE_TYPE = "source_type"
 SOURCE_SIZE = "source_size"
 SOURCE_MTIME = "source_mtime_ns"
 SOURCE_HASH = "source_sha256"
-INDEXED_AT = "indexed_at"
-SOURCE_META_KEYS = frozenset({SOURCE_TYPE, SOURCE_SIZE, SOURCE_MTIME, SOURCE_HASH, INDEXED_AT})
+SOURCE_META_KEYS = frozenset({SOURCE_TYPE, SOURCE_SIZE, SOURCE_MTIME, SOURCE_HASH})
 #: Characters of a source's id (a digest of its `meta.file_path`): what HTTP names a source by without its path.
 SOURCE_ID_CHARS = 16
 #: Longest name filter or source key accepted.
@@ -54,29 +54,28 @@ def source_id(path: str) -> str:
     return hashlib.sha256(path.encode("utf-8", "surrogatepass")).hexdigest()[:SOURCE_ID_CHARS]
 
 
-def now_iso() -> str:
-    """The current time as `indexed_at` stores it (UTC, to the second)."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def source_meta(
-    kind: str, size: int, sha256: str, mtime_ns: int | None = None, indexed_at: str | None = None
-) -> dict[str, Any]:
+def source_meta(kind: str, size: int, sha256: str, mtime_ns: int | None = None) -> dict[str, Any]:
     """
-    The metadata the indexer gives every passage of a source (it is part of the passages' ids, so the same content
-    indexed with the same values keeps its ids).
+    The metadata the indexer gives every passage of a source. It is part of the passages' ids (Haystack's default
+    id hashes the meta), so it holds only what the source's state decides: the same file indexed again (`--full`, or
+    into another store) gets the same ids.
 
     :param kind: The document type's name ("text", "PDF", ...).
     :param size: The source's size in bytes.
     :param sha256: The hex digest of the source's bytes.
     :param mtime_ns: A file's modification time (nanoseconds); `None` for texts and uploads.
-    :param indexed_at: When it was indexed (default now).
     """
     meta: dict[str, Any] = {SOURCE_TYPE: kind, SOURCE_SIZE: size, SOURCE_HASH: sha256}
     if mtime_ns is not None:
         meta[SOURCE_MTIME] = mtime_ns
-    meta[INDEXED_AT] = indexed_at or now_iso()
     return meta
+
+
+def iso_time(nanoseconds: int | None) -> str | None:
+    """A modification time as the listing shows it (UTC, ISO 8601, to the second)."""
+    if nanoseconds is None:
+        return None
+    return datetime.fromtimestamp(nanoseconds / 1e9, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)
@@ -93,9 +92,14 @@ class Source:
     """The last page any passage stands on (where passages carry page numbers)."""
     size: int | None = None
     """Bytes, when indexed (`None` for passages indexed before sources were recorded)."""
-    indexed_at: str | None = None
     sha256: str | None = None
     mtime_ns: int | None = None
+    """A file's modification time as indexed (`None` for texts and uploads)."""
+
+    @property
+    def modified(self) -> str | None:
+        """The file's modification time as indexed (the version of it the store holds), ISO 8601 UTC."""
+        return iso_time(self.mtime_ns)
 
     @property
     def id(self) -> str:
@@ -112,7 +116,7 @@ class Source:
             "passages": self.passages,
             "pages": self.pages,
             "size": self.size,
-            "indexed_at": self.indexed_at,
+            "modified": self.modified,
         }
 
 
@@ -132,7 +136,7 @@ def read_sources(store: Any, paths: Iterable[str] | None = None) -> dict[str, So
         page = meta.get("page_number")
         if isinstance(page, int) and not isinstance(page, bool):
             pages[path] = max(page, pages.get(path, 0))
-        if path not in first or _newer(meta, first[path]):
+        if path not in first:
             first[path] = meta
     return {path: _source(path, first[path], counts[path], pages.get(path)) for path in counts}
 
@@ -257,11 +261,6 @@ def _groups(paths: list[str] | None) -> Iterator[list[str]]:
         yield paths[start : start + PATHS_PER_REQUEST]
 
 
-def _newer(meta: dict[str, Any], than: dict[str, Any]) -> bool:
-    """Whether a passage's record of its source is more recent than another's (they agree unless a write failed)."""
-    return str(meta.get(INDEXED_AT) or "") > str(than.get(INDEXED_AT) or "")
-
-
 def _source(path: str, meta: dict[str, Any], passages: int, pages: int | None) -> Source:
     name = meta.get("file_name")
     name = name if isinstance(name, str) and name else path.replace("\\", "/").rsplit("/", 1)[-1]
@@ -275,7 +274,6 @@ def _source(path: str, meta: dict[str, Any], passages: int, pages: int | None) -
         passages=passages,
         pages=pages,
         size=_int(meta.get(SOURCE_SIZE)),
-        indexed_at=meta.get(INDEXED_AT) if isinstance(meta.get(INDEXED_AT), str) else None,
         sha256=meta.get(SOURCE_HASH) if isinstance(meta.get(SOURCE_HASH), str) else None,
         mtime_ns=_int(meta.get(SOURCE_MTIME)),
     )

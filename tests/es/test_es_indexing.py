@@ -78,7 +78,9 @@ def test_data_indexes_into_the_same_passages_as_in_memory_and_reindexing_keeps_t
     hit = es_client.search(index=es_index, size=1, query={"term": {"file_name": "Oxygen.txt"}})["hits"]["hits"][0]
     assert hit["_source"]["file_path"] == str((DATA_DIR / "Oxygen.txt").resolve())
 
-    again = qa.index([DATA_DIR])
+    unchanged = qa.index([DATA_DIR])
+    assert (unchanged.unchanged, unchanged.passages_written) == (35, 0)  # incremental: nothing changed
+    again = qa.index([DATA_DIR], full=True)
     assert (again.files_read, again.passages_written, again.passages_removed) == (35, len(reference), 0)
     assert qa.count_documents() == len(reference)
     assert stored_ids(es_client, es_index) == reference
@@ -162,8 +164,8 @@ def test_run_killed_halfway_then_run_again_ends_with_exactly_the_right_count(
     assert 0 < interrupted < len(expected), f"{interrupted} of {len(expected)} passages after the kill"
 
     report = es_answerer(es_url, es_index, tmp_path).index([docs])
-    assert report.files_read == len(files)
-    assert report.passages_written == len(expected)
+    assert report.files_read + report.unchanged == len(files)  # the files indexed before the kill are unchanged
+    assert report.passages_written == len(expected) - interrupted
     assert count_of(es_client, es_index) == len(expected)
     assert stored_ids(es_client, es_index) == expected
 
@@ -202,7 +204,7 @@ def test_refused_batch_names_its_files_and_keeps_the_earlier_batches(
     assert "the 10 file(s) indexed before" in message
 
     report = qa.index([docs])
-    assert report.files_read == 35
+    assert (report.unchanged, report.files_read) == (10, 25)  # the 10 files of the earlier batches are kept
     assert stored_ids(es_client, es_index) == memory_ids(files, tmp_path)
 
 

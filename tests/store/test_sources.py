@@ -40,7 +40,7 @@ def test_sources_are_listed_and_one_is_removed_with_nothing_else(tmp_path: Path,
     ]
     berlin = sources[0]
     assert berlin.path == str(folder / "berlin.txt") and berlin.pages == 1
-    assert berlin.size == (folder / "berlin.txt").stat().st_size and berlin.indexed_at.endswith("Z")
+    assert berlin.size == (folder / "berlin.txt").stat().st_size and berlin.modified.endswith("Z")
     assert berlin.id == source_id(berlin.path) and len(berlin.id) == 16
     assert [s.name for s in qa.sources("PARIS")] == ["paris.md", "paris.md"]
     assert [s.path for s in qa.sources("sub/")] == [str(folder / "sub" / "paris.md")]
@@ -71,7 +71,7 @@ def test_the_sources_command_lists_filters_and_says_when_nothing_is_indexed(tmp_
     listed = run_cli("sources", "--store-path", str(store))
     assert listed.returncode == 0, listed.stderr
     lines = listed.stdout.splitlines()
-    assert lines[0].split() == ["source", "type", "passages", "pages", "size", "indexed"]
+    assert lines[0].split() == ["source", "type", "passages", "pages", "size", "modified"]
     oxygen = next(line for line in lines if line.startswith(str(DATA_DIR / "Oxygen.txt")))
     assert oxygen.split()[1:4] == ["text", "37", "1"] and "kB" in oxygen and "UTC" in oxygen
     assert lines[-1] == "2 source(s), 70 passage(s)"
