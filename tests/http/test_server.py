@@ -74,7 +74,7 @@ def test_openapi_documents_every_field(server: Server) -> None:
 
     ask_body = schema["paths"]["/ask/run"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     ask_fields = resolve(ask_body)["properties"]
-    assert set(ask_fields) == {"question", "top_k", "filters", "threshold", "retriever_top_k"}
+    assert set(ask_fields) == {"question", "top_k", "filters", "threshold", "min_confidence", "retriever_top_k"}
     assert resolve(ask_body)["required"] == ["question"]
     for name, field in ask_fields.items():
         assert field.get("description") and not field["description"].startswith("Parameter '"), name
