@@ -244,7 +244,11 @@ def test_mcp_on_loopback_refuses_other_hosts(server: Server) -> None:
     assert evil.status_code == 421
     listed = requests.post(f"{server.url}/mcp", json=message, headers=headers, timeout=30)
     assert listed.status_code == 200, listed.text
-    assert {tool["name"] for tool in listed.json()["result"]["tools"]} == {"ask_documents", "index_text", "list_sources"}
+    assert {tool["name"] for tool in listed.json()["result"]["tools"]} == {
+        "ask_documents",
+        "index_text",
+        "list_sources",
+    }
 
 
 def test_unknown_endpoints_name_the_served_ones(server: Server) -> None:
