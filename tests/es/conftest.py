@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from extractive_qa import QuestionAnswerer, Settings
 from extractive_qa.testing.processes import free_port
 
 URL_VARIABLE = "EQA_TEST_ELASTICSEARCH_URL"
@@ -83,3 +84,16 @@ def copy_collection(source: Path, target: Path, copies: int = 1) -> list[Path]:
             destination.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
             written.append(destination)
     return written
+
+
+def es_answerer(url: str, index: str, tmp_path: Path, **overrides: Any) -> QuestionAnswerer:
+    """A QuestionAnswerer on the Elasticsearch index `index` at `url` (its store path unused)."""
+    return QuestionAnswerer(
+        Settings(
+            store="elasticsearch",
+            elasticsearch_url=url,
+            elasticsearch_index=index,
+            store_path=tmp_path / "unused.json",
+            **overrides,
+        )
+    )

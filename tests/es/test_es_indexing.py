@@ -19,21 +19,9 @@ from extractive_qa.errors import QAError, StoreWriteFailed
 from extractive_qa.indexing.indexer import index_files
 from extractive_qa.testing.processes import process_environment, run_cli
 from tests.conftest import DATA_DIR, ROOT
-from tests.es.conftest import copy_collection
+from tests.es.conftest import copy_collection, es_answerer
 
 pytestmark = pytest.mark.elasticsearch
-
-
-def es_answerer(url: str, index: str, tmp_path: Path, **overrides: Any) -> QuestionAnswerer:
-    return QuestionAnswerer(
-        Settings(
-            store="elasticsearch",
-            elasticsearch_url=url,
-            elasticsearch_index=index,
-            store_path=tmp_path / "unused.json",
-            **overrides,
-        )
-    )
 
 
 def memory_ids(paths: list[Path], tmp_path: Path) -> set[str]:

@@ -7,16 +7,9 @@ from typing import Any
 
 import pytest
 
-from extractive_qa import QuestionAnswerer, Settings
 from extractive_qa.errors import SourceNotFound
 from tests.conftest import DATA_DIR
-from tests.es.conftest import copy_collection
-
-
-def es_answerer(url: str, index: str, tmp_path: Path) -> QuestionAnswerer:
-    return QuestionAnswerer(
-        Settings(store="elasticsearch", elasticsearch_url=url, elasticsearch_index=index, store_path=tmp_path / "x")
-    )
+from tests.es.conftest import copy_collection, es_answerer
 
 
 def test_sources_are_listed_removed_and_kept_in_sync(
