@@ -134,23 +134,21 @@ def test_demo_script_reads_a_relative_model_path_from_the_callers_folder(tmp_pat
     head = script[script.index('root="$(') : script.index('cd "$root"')]
     caller = tmp_path / "caller"
     (caller / "models" / "mini").mkdir(parents=True)
-    done = subprocess.run(
-        ["bash", "-c", f'set -euo pipefail\n{head}\ncd "$root"\necho "$EQA_MODEL|$EQA_STORE_PATH"'],
-        cwd=caller,
-        env={"PATH": "/usr/bin:/bin", "EQA_MODEL": "models/mini", "EQA_STORE_PATH": "store/index"},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+
+    def resolved(then: str, model: str) -> subprocess.CompletedProcess[str]:
+        """The model and store paths after the script's head, then `then`, run from the caller's folder."""
+        return subprocess.run(
+            ["bash", "-c", f'set -euo pipefail\n{head}\n{then}echo "$EQA_MODEL|$EQA_STORE_PATH"'],
+            cwd=caller,
+            env={"PATH": "/usr/bin:/bin", "EQA_MODEL": model, "EQA_STORE_PATH": "store/index"},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+
+    done = resolved('cd "$root"\n', "models/mini")
     (caller / "store").mkdir()
-    again = subprocess.run(
-        ["bash", "-c", f'set -euo pipefail\n{head}\necho "$EQA_MODEL|$EQA_STORE_PATH"'],
-        cwd=caller,
-        env={"PATH": "/usr/bin:/bin", "EQA_MODEL": "deepset/roberta-base-squad2", "EQA_STORE_PATH": "store/index"},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    again = resolved("", "deepset/roberta-base-squad2")
     assert done.stdout.strip() == f"{caller / 'models' / 'mini'}|store/index"  # a store folder not there: as given
     assert again.stdout.strip() == f"deepset/roberta-base-squad2|{caller / 'store' / 'index'}"  # a hub id stays
     assert "in-memory store" not in script and "tantivy index directory" in script
