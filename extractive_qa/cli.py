@@ -63,10 +63,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     index.add_argument("--full", action="store_true", help="index unchanged files too (default: only new and changed)")
     index.add_argument("--json", action="store_true", help="print the report as JSON")
+    index.add_argument(
+        "--watch",
+        action="store_true",
+        help="keep the store in sync with these folders while it runs: sync them first (as --sync), then index "
+        "files added or changed and remove files deleted as they happen, one line per batch; Ctrl-C stops",
+    )
     _common(index)
 
     ask = commands.add_parser("ask", help="answer questions from the indexed documents")
-    ask.add_argument("questions", nargs="+", metavar="question", help="one or more questions")
+    ask.add_argument(
+        "questions",
+        nargs="*",
+        metavar="question",
+        help="one or more questions; none, on a terminal, opens a prompt that answers question after question "
+        "(the model loaded once; history and line editing; Ctrl-D leaves)",
+    )
     ask.add_argument(
         "--top-k",
         type=int,
@@ -92,8 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="only search passages of this source name, as answers show it (e.g. Oxygen.txt); a name that is not "
         "indexed is an error (exit 5)",
     )
-    ask.add_argument("--json", action="store_true", help="print the answers as JSON")
+    ask.add_argument(
+        "--json", action="store_true", help="print the answers as JSON (at the prompt: one JSON line per question)"
+    )
     _common(ask)
+    ask.set_defaults(usage_error=ask.error)
 
     remove = commands.add_parser(
         "remove",
@@ -218,50 +233,23 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _run_with_store(args: argparse.Namespace) -> int:
+    if args.command == "index" and args.batch_size < 1:
+        raise QAError(f"--batch-size must be at least 1, got {args.batch_size}")
+    if args.command == "index" and args.watch:
+        return _watch(args)
     qa = _answerer(args)
     if args.command == "index":
-        if args.batch_size < 1:
-            raise QAError(f"--batch-size must be at least 1, got {args.batch_size}")
         report = qa.index(
             args.paths, progress=not args.no_progress, batch_size=args.batch_size, full=args.full, sync=args.sync
         )
         if args.json:
             print(json.dumps(json_safe(report.to_dict()), indent=2, allow_nan=False))
         else:
-            for path, reason in report.skipped:
-                print(f"skipped {printable(path)}: {printable(reason)}", file=sys.stderr)
+            _print_skipped(report.skipped)
             print(report.summary())
         return 0 if report.files_read or not report.skipped else 1
     if args.command == "ask":
-        filters = None
-        if args.file_name:
-            filters = {"field": "meta.file_name", "operator": "==", "value": args.file_name}
-        confidence = None
-        if args.min_confidence is not None:
-            if args.threshold is not None:
-                raise QAError("give --min-confidence or --threshold, not both")
-            confidence = args.min_confidence / 100.0
-        payloads = []
-        for question in args.questions:
-            started = time.perf_counter()
-            result = qa.ask(
-                question, top_k=args.top_k, filters=filters, threshold=args.threshold, min_confidence=confidence
-            )
-            if args.json:
-                payload = result.to_dict()
-                payload["seconds"] = round(time.perf_counter() - started, 3)
-                payloads.append(payload)
-            else:
-                if len(args.questions) > 1:
-                    print(f"Q: {printable(result.question)}")
-                print(result.format())
-        if args.json:
-            print(
-                json.dumps(
-                    payloads[0] if len(payloads) == 1 else payloads, indent=2, ensure_ascii=False, allow_nan=False
-                )
-            )
-        return 0
+        return _ask(qa, args)
     if args.command == "remove":
         print(f"removed {qa.remove(args.paths)} passage(s)")
         return 0
@@ -271,6 +259,122 @@ def _run_with_store(args: argparse.Namespace) -> int:
     raise AssertionError(args.command)  # pragma: no cover
 
 
+def _ask(qa: Any, args: argparse.Namespace) -> int:
+    """`ask QUESTION...`, or with no question the prompt: each answer printed by `_print_answers`."""
+    filters = None
+    if args.file_name:
+        filters = {"field": "meta.file_name", "operator": "==", "value": args.file_name}
+    confidence = None
+    if args.min_confidence is not None:
+        if args.threshold is not None:
+            raise QAError("give --min-confidence or --threshold, not both")
+        confidence = args.min_confidence / 100.0
+
+    def answer(question: str) -> tuple[Any, float]:
+        started = time.perf_counter()
+        result = qa.ask(
+            question, top_k=args.top_k, filters=filters, threshold=args.threshold, min_confidence=confidence
+        )
+        return result, time.perf_counter() - started
+
+    if not args.questions:
+        from extractive_qa.prompt import history_path, run_prompt
+        from extractive_qa.store.embedded_index import require_store
+
+        require_store(qa.settings)  # nothing indexed: say so before the prompt opens
+        qa.query_pipeline  # noqa: B018 - the model loads once, before the first question
+        return run_prompt(lambda question: _print_answers([answer(question)], args, one_line=True), history_path())
+    if args.json:  # one JSON document for all the questions
+        _print_answers([answer(question) for question in args.questions], args)
+    else:  # each answer as soon as it is there
+        for question in args.questions:
+            _print_answers([answer(question)], args, several=len(args.questions) > 1)
+    return 0
+
+
+def _print_answers(
+    answered: list[tuple[Any, float]], args: argparse.Namespace, several: bool = False, one_line: bool = False
+) -> None:
+    """
+    Prints answer sets as `ask` does: each result's text (after `Q: question` where `several` were asked), or with
+    `--json` one object (a list for several questions) with the seconds each took; `one_line` prints each set as
+    one JSON line (the prompt's).
+    """
+    if args.json:
+        payloads = [{**result.to_dict(), "seconds": round(seconds, 3)} for result, seconds in answered]
+        shown = payloads[0] if len(payloads) == 1 else payloads
+        print(json.dumps(shown, indent=None if one_line else 2, ensure_ascii=False, allow_nan=False), flush=True)
+        return
+    for result, _seconds in answered:
+        if several or len(answered) > 1:
+            print(f"Q: {printable(result.question)}")
+        print(result.format(), flush=True)
+
+
+def _watch(args: argparse.Namespace) -> int:
+    """`index --watch FOLDER...`: syncs, then applies file events until SIGINT or SIGTERM, then a summary (exit 0)."""
+    import signal
+    import threading
+
+    from extractive_qa.indexing.report import IndexReport
+    from extractive_qa.indexing.watch import FolderWatch, add_report, checked_folder
+    from extractive_qa.store.configured_store import persist, store_errors
+
+    if args.json:
+        raise QAError("--json cannot be used with --watch (it prints one line per batch)")
+    folders = [checked_folder(path) for path in args.paths]  # a missing folder is refused before anything loads
+    qa = _answerer(args)
+    qa.count_documents()  # reach the store before reading any file
+    watch = FolderWatch(
+        qa.indexing_pipeline,
+        qa.document_store,
+        folders,
+        batch_size=args.batch_size,
+        full=args.full,
+        after_write=lambda: persist(qa.document_store, qa.settings),
+    )
+    stop = threading.Event()
+    syncing = [True]
+
+    def on_signal(_signum: int, _frame: Any) -> None:
+        stop.set()
+        if syncing[0]:  # the first sync can be long: stop it now (whole batches written are kept)
+            raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    started = time.perf_counter()
+    total = IndexReport()
+    batches = 0
+    try:
+        with store_errors(qa.settings):
+            try:
+                report = watch.sync()
+            except KeyboardInterrupt:
+                print("watch stopped during the first sync (the batches written are kept)", flush=True)
+                return 0
+            syncing[0] = False
+            _print_skipped(report.skipped)
+            print(f"synced: {report.summary()}", flush=True)
+            add_report(total, report)
+            print(f"watching {', '.join(printable(str(f)) for f in folders)} (Ctrl-C stops)", flush=True)
+            for report in watch.batches(stop):
+                batches += 1
+                add_report(total, report)
+                _print_skipped(report.skipped)
+                print(f"{time.strftime('%H:%M:%S')} {report.summary()}", flush=True)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    total.seconds = time.perf_counter() - started
+    print(f"watch stopped after {batches} batch(es): {total.summary()}", flush=True)
+    return 0
+
+
+def _print_skipped(skipped: list[tuple[str, str]]) -> None:
+    for path, reason in skipped:
+        print(f"skipped {printable(path)}: {printable(reason)}", file=sys.stderr, flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code (0 ok, 1 nothing indexed, 2+ errors, see `extractive_qa.errors`)."""
     parser = build_parser()
@@ -278,6 +382,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from extractive_qa.logs import quiet_libraries
 
     quiet_libraries(verbose=args.verbose)
+    if args.command == "ask" and not args.questions and not sys.stdin.isatty():
+        args.usage_error("the following arguments are required: question")
     try:
         return _run(args)
     except QAError as error:
