@@ -13,9 +13,31 @@ trap 'rm -rf "$work"' EXIT
 say() { printf '[check_install] %s\n' "$*" >&2; }
 
 say "building the wheel"
-"$root/.venv/bin/python" -m pip wheel --quiet --no-deps --no-build-isolation -w "$work/dist" "$root" 2>/dev/null \
-  || "$python" -m pip wheel --quiet --no-deps -w "$work/dist" "$root"
+# The build's own output is kept (not shown): it must carry no setuptools warning about package data.
+"$root/.venv/bin/python" -m pip wheel --verbose --no-deps --no-build-isolation -w "$work/dist" "$root" \
+  >"$work/build.log" 2>&1 \
+  || "$python" -m pip wheel --verbose --no-deps -w "$work/dist" "$root" >"$work/build.log" 2>&1 \
+  || { cat "$work/build.log" >&2; say "the wheel did not build"; exit 1; }
+if grep -q "Package would be ignored\|is absent from the \`packages\` configuration" "$work/build.log"; then
+  grep "is absent from the" "$work/build.log" >&2
+  say "setuptools warns that package data would be ignored: declare it in pyproject.toml's [tool.setuptools]"
+  exit 1
+fi
 wheel="$(ls "$work"/dist/extractive_qa-*.whl)"
+# Every file the application reads beside its code is in the wheel: the page, the hayhooks wrappers, the pipelines.
+missing="$("$python" - "$wheel" "$root" <<'PY'
+import sys, zipfile
+from pathlib import Path
+
+names = set(zipfile.ZipFile(sys.argv[1]).namelist())
+root = Path(sys.argv[2])
+wanted = [f"extractive_qa/http/static/{p.name}" for p in (root / "extractive_qa/http/static").iterdir() if p.is_file()]
+wanted += [f"extractive_qa/http/{p.relative_to(root / 'extractive_qa/http')}" for p in (root / "extractive_qa/http/wrappers").glob("*/pipeline_wrapper.py")]
+wanted += [f"extractive_qa/pipelines/{p.name}" for p in (root / "pipelines").glob("*.yml")]
+print(" ".join(sorted(set(wanted) - names)))
+PY
+)"
+if [ -n "$missing" ]; then say "the wheel lacks files the application reads: $missing"; exit 1; fi
 tops="$("$python" -c 'import sys, zipfile; print(" ".join(sorted({n.split("/")[0] for n in zipfile.ZipFile(sys.argv[1]).namelist()})))' "$wheel")"
 case " $tops " in
   *" components "*|*" pipelines "*|*" serving "*) say "the wheel installs top-level folders besides the package: $tops"; exit 1 ;;
