@@ -48,10 +48,10 @@ sys.path.insert(0, str(ROOT))
 from haystack import Pipeline  # noqa: E402
 
 from extractive_qa import QuestionAnswerer, Settings  # noqa: E402
-from extractive_qa.app.pipeline_files import apply_settings, pipeline_path, read_pipeline_yaml  # noqa: E402
 from extractive_qa.app.pipeline_loader import build_pipeline  # noqa: E402
 from extractive_qa.indexing.files import iter_files  # noqa: E402
 from extractive_qa.indexing.report import IndexReport  # noqa: E402
+from extractive_qa.pipeline_files import apply_settings, pipeline_path, read_pipeline_yaml  # noqa: E402
 
 PLAIN_WRITER = "haystack.components.writers.document_writer.DocumentWriter"
 

@@ -47,11 +47,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from extractive_qa.app.pipeline_files import (  # noqa: E402
-    ELASTICSEARCH_STORE_TYPE,
-    apply_settings,
-    read_pipeline_yaml,
-)
 from extractive_qa.components.no_answer_threshold import NoAnswerThreshold  # noqa: E402
 from extractive_qa.evaluation.decisions import pipeline_predictions  # noqa: E402
 from extractive_qa.evaluation.records import RecordFile, write_json  # noqa: E402
@@ -59,6 +54,11 @@ from extractive_qa.evaluation.runner import Evaluation  # noqa: E402
 from extractive_qa.evaluation.squad_metric import SquadDataset, evaluate, f1, load_squad, parse_squad  # noqa: E402
 from extractive_qa.evaluation.stock_reader import stock_reader_name  # noqa: E402
 from extractive_qa.evaluation.tuning import DEFAULT_FEATURES, RETRIEVAL_FEATURES, tune  # noqa: E402
+from extractive_qa.pipeline_files import (  # noqa: E402
+    ELASTICSEARCH_STORE_TYPE,
+    apply_settings,
+    read_pipeline_yaml,
+)
 from extractive_qa.settings import Settings  # noqa: E402
 
 SHARED = ROOT.parent / "shared"

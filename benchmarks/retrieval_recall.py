@@ -63,7 +63,7 @@ def retriever_of(settings: Any) -> tuple[Any, Any]:
     """The query YAML's retriever for these settings, and the store it reads (the same store, opened apart)."""
     from haystack.core.serialization import component_from_dict, import_class_by_name
 
-    from extractive_qa.app.pipeline_files import load_pipeline_data
+    from extractive_qa.pipeline_files import load_pipeline_data
     from extractive_qa.store.configured_store import open_store
 
     definition = load_pipeline_data(settings, "query")["components"]["retriever"]

@@ -71,7 +71,7 @@ def _bm25_latency(store: str, store_path: Path, questions: list[str]) -> dict[st
     """BM25 top-10 latency (milliseconds) through the store's retriever as the query YAML defines it, in-process."""
     from haystack.core.serialization import component_from_dict, import_class_by_name
 
-    from extractive_qa.app.pipeline_files import load_pipeline_data
+    from extractive_qa.pipeline_files import load_pipeline_data
     from extractive_qa.settings import Settings
     from extractive_qa.store.configured_store import open_store
 

@@ -45,7 +45,7 @@ from typing import Any, Literal
 from haystack import ExtractedAnswer
 
 from extractive_qa.components.utils import sigmoid
-from extractive_qa.indexing.formats import is_paged
+from extractive_qa.document_types import is_paged
 from extractive_qa.utils import json_safe, printable
 
 ConfidenceBasis = Literal["calibrated", "null_score", "score"]

@@ -19,16 +19,16 @@ from typing import Any
 from haystack import Document, ExtractedAnswer, Pipeline
 from haystack.core.errors import DeserializationError
 
-from extractive_qa.app.pipeline_files import PipelineKind, load_pipeline_data, pipeline_path
-from extractive_qa.app.trusted_modules import OWN_MODULES, check_trusted
 from extractive_qa.errors import InvalidSettings, ModelNotFound, QAError
+from extractive_qa.pipeline_files import PipelineKind, load_pipeline_data, pipeline_path
 from extractive_qa.settings import Settings
+from extractive_qa.trusted_modules import OWN_MODULES, check_trusted
 
 
 def build_pipeline(data: dict[str, Any], source: str = "the pipeline YAML") -> Pipeline:
     """
     Builds a Haystack pipeline from a dictionary read from YAML (hayhooks sections are ignored). Only classes of
-    trusted modules are built, under Haystack 2.x and 3.x alike (`extractive_qa.app.trusted_modules`).
+    trusted modules are built, under Haystack 2.x and 3.x alike (`extractive_qa.trusted_modules`).
 
     :param source: What the dictionary was read from, for the error message.
     :raises InvalidSettings: When a component refuses its settings, in one line naming `source`, the component and

@@ -37,14 +37,6 @@ from typing import Any, Literal
 from haystack import Document, ExtractedAnswer, Pipeline
 
 from extractive_qa.answers import min_confidence
-from extractive_qa.app.pipeline_files import (
-    EMBEDDED_STORE_TYPE,
-    MEMORY_STORE_TYPE,
-    THRESHOLD_TYPE,
-    apply_settings,
-    pipeline_path,
-    read_pipeline_yaml,
-)
 from extractive_qa.app.pipeline_loader import build_pipeline, read_documents, warm_up
 from extractive_qa.errors import EvaluationError
 from extractive_qa.evaluation.decisions import pipeline_predictions
@@ -52,6 +44,14 @@ from extractive_qa.evaluation.records import RecordFile, answer_record, question
 from extractive_qa.evaluation.squad_metric import SquadDataset, SquadQuestion, evaluate, load_squad
 from extractive_qa.evaluation.stock_reader import stock_reader, stock_reader_class, stock_reader_name, stock_reader_path
 from extractive_qa.evaluation.tuning import best_threshold
+from extractive_qa.pipeline_files import (
+    EMBEDDED_STORE_TYPE,
+    MEMORY_STORE_TYPE,
+    THRESHOLD_TYPE,
+    apply_settings,
+    pipeline_path,
+    read_pipeline_yaml,
+)
 from extractive_qa.settings import Settings
 from extractive_qa.utils import batched
 

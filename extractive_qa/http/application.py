@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from extractive_qa.answers import Answer, QAResult, min_confidence
 from extractive_qa.app.question_answerer import QuestionAnswerer
+from extractive_qa.document_types import SUPPORTED_SUFFIXES
 from extractive_qa.errors import (
     InvalidField,
     InvalidQuestion,
@@ -49,7 +50,6 @@ from extractive_qa.http.models import (
     UploadedFile,
     UploadResult,
 )
-from extractive_qa.indexing.formats import SUPPORTED_SUFFIXES
 from extractive_qa.indexing.indexer import index_uploads
 from extractive_qa.indexing.texts import as_text
 from extractive_qa.indexing.uploads import Upload, check_upload

@@ -6,7 +6,8 @@ import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from extractive_qa.indexing.formats import SUPPORTED_SUFFIXES, check_document, document_type, unsupported_reason
+from extractive_qa.document_types import SUPPORTED_SUFFIXES, document_type, unsupported_reason
+from extractive_qa.indexing.formats import check_document
 from extractive_qa.indexing.report import IndexReport
 
 

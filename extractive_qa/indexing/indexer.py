@@ -34,9 +34,10 @@ from haystack.dataclasses import ByteStream
 from haystack.document_stores.errors import DocumentStoreError
 from haystack.document_stores.types import DocumentStore
 
+from extractive_qa.document_types import document_type
 from extractive_qa.errors import InvalidText, StoreWriteFailed
 from extractive_qa.indexing.files import check_file, iter_files
-from extractive_qa.indexing.formats import check_document, document_type, no_text_reason
+from extractive_qa.indexing.formats import check_document, no_text_reason
 from extractive_qa.indexing.incremental import file_stat, gone_sources, read_stable, unchanged_by_stat
 from extractive_qa.indexing.report import IndexReport
 from extractive_qa.indexing.texts import as_text

@@ -20,7 +20,8 @@ import io
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from extractive_qa.indexing.formats import check_document, document_type, unsupported_reason
+from extractive_qa.document_types import document_type, unsupported_reason
+from extractive_qa.indexing.formats import check_document
 from extractive_qa.indexing.names import name_problem
 
 

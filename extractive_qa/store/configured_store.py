@@ -35,13 +35,13 @@ from haystack.document_stores.errors import DocumentStoreError, DuplicateDocumen
 from haystack.document_stores.in_memory import InMemoryDocumentStore
 from haystack.document_stores.types import DocumentStore
 
-from extractive_qa.app.pipeline_files import EMBEDDED_STORE_TYPE, MEMORY_STORE_TYPE, pipeline_path, store_definition
-from extractive_qa.app.trusted_modules import import_trusted_class
 from extractive_qa.components.document_stores.tantivy.errors import IndexDamagedError
 from extractive_qa.errors import QAError, StoreUnavailable
+from extractive_qa.pipeline_files import EMBEDDED_STORE_TYPE, MEMORY_STORE_TYPE, pipeline_path, store_definition
 from extractive_qa.settings import Settings, default_store_path
 from extractive_qa.store import memory_file
 from extractive_qa.store.embedded_index import missing_store_message, store_missing
+from extractive_qa.trusted_modules import import_trusted_class
 from extractive_qa.utils import find_cause, iter_causes
 
 logger = logging.getLogger(__name__)

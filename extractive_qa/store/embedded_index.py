@@ -22,8 +22,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from extractive_qa.app.pipeline_files import EMBEDDED_STORE_TYPE, MEMORY_STORE_TYPE, store_definition
 from extractive_qa.errors import NothingIndexed, StoreUnavailable
+from extractive_qa.pipeline_files import EMBEDDED_STORE_TYPE, MEMORY_STORE_TYPE, store_definition
 from extractive_qa.settings import Settings, default_store_path
 
 # What tantivy may leave in an index directory before its first commit: such a directory holds nothing yet.

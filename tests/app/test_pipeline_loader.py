@@ -9,9 +9,9 @@ import yaml
 from haystack import Pipeline
 from haystack.marshal import YamlMarshaller
 
-from extractive_qa.app.pipeline_files import apply_settings, pipeline_path, read_pipeline_yaml
 from extractive_qa.app.pipeline_loader import build_pipeline
 from extractive_qa.errors import InvalidSettings
+from extractive_qa.pipeline_files import apply_settings, pipeline_path, read_pipeline_yaml
 from extractive_qa.settings import Settings
 from tests.conftest import PIPELINES_DIR
 

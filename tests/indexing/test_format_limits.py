@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from extractive_qa.document_types import DOCX, HTML, MB, PDF, TEXT
 from extractive_qa.indexing import formats
 from extractive_qa.indexing.files import check_file
-from extractive_qa.indexing.formats import DOCX, HTML, MB, PDF, TEXT, check_document
+from extractive_qa.indexing.formats import check_document
 from extractive_qa.indexing.uploads import Upload, check_upload
 from extractive_qa.testing.documents import (
     docx_file,

@@ -1,6 +1,7 @@
 """
-The package's structure, checked from its source: every package folder installed, no import cycle, no private name
-imported across modules, components independent of the application, no unused dependency, a light command line.
+The package's structure, checked from its source: every package folder installed, no import cycle, layers that
+point down only, no private name imported across modules, components independent of the application, no unused
+dependency, a light command line.
 """
 
 from __future__ import annotations
@@ -121,6 +122,71 @@ def test_no_import_cycles() -> None:
         if node not in index:
             visit(node)
     assert cycles == []
+
+
+# The layers, lowest first: a module imports from its own layer or a lower one, never a higher one. A module belongs
+# to the layer of the longest name below that is its own name or a package above it; the package `extractive_qa`
+# itself (the Python API) is the command line's layer.
+LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("components and pipelines", ("extractive_qa.components", "extractive_qa.pipelines")),
+    (
+        "core: errors, settings, the answer, shared helpers, the pipeline files",
+        (
+            "extractive_qa.errors",
+            "extractive_qa.settings",
+            "extractive_qa.logs",
+            "extractive_qa.utils",
+            "extractive_qa.answers",
+            "extractive_qa.document_types",
+            "extractive_qa.pipeline_files",
+            "extractive_qa.trusted_modules",
+        ),
+    ),
+    ("store", ("extractive_qa.store",)),
+    ("indexing", ("extractive_qa.indexing",)),
+    ("app", ("extractive_qa.app",)),
+    ("evaluation and feedback", ("extractive_qa.evaluation", "extractive_qa.feedback")),
+    ("http", ("extractive_qa.http",)),
+    (
+        "command line and Python API",
+        ("extractive_qa.cli", "extractive_qa.store.cli", "extractive_qa.evaluation.cli", "extractive_qa.feedback.cli"),
+    ),
+    ("test tooling", ("extractive_qa.testing",)),
+)
+API_LAYER = "command line and Python API"
+
+
+def _layer(module: str) -> int | None:
+    """The index in LAYERS of a module's layer, `None` when no layer names it."""
+    if module == "extractive_qa":
+        return next(i for i, (name, _) in enumerate(LAYERS) if name == API_LAYER)
+    best: tuple[int, int] | None = None  # (length of the matching name, layer)
+    for index, (_, names) in enumerate(LAYERS):
+        for name in names:
+            if (module == name or module.startswith(name + ".")) and (best is None or len(name) > best[0]):
+                best = (len(name), index)
+    return None if best is None else best[1]
+
+
+def test_every_module_has_a_layer() -> None:
+    assert [name for name in _modules() if _layer(name) is None] == []
+
+
+def test_layers_point_down_only() -> None:
+    offences = [
+        f"{name} ({LAYERS[_layer(name)][0]}) imports {target} ({LAYERS[_layer(target)][0]})"
+        for name, targets in _graph().items()
+        for target in sorted(targets)
+        if (_layer(target) or 0) > (_layer(name) or 0)
+    ]
+    assert offences == []
+
+
+def test_the_layer_check_sees_an_upward_import() -> None:
+    assert _layer("extractive_qa.store.configured_store") < _layer("extractive_qa.app.question_answerer")
+    assert _layer("extractive_qa.store.cli") > _layer("extractive_qa.app.question_answerer")
+    assert _layer("extractive_qa") == _layer("extractive_qa.cli") > _layer("extractive_qa.http.server")
+    assert _layer("extractive_qa.components.reader.component") == 0
 
 
 def test_no_private_name_is_imported_from_another_module() -> None:

@@ -113,7 +113,7 @@ def test_reader_validates_and_serializes_precision() -> None:
 
 
 def test_query_pipeline_yaml_sets_the_precision() -> None:
-    from extractive_qa.app.pipeline_files import read_pipeline_yaml
+    from extractive_qa.pipeline_files import read_pipeline_yaml
 
     data = read_pipeline_yaml(PIPELINES_DIR / "query.yml")
     reader = data["components"]["reader"]

@@ -10,7 +10,7 @@ that call only (`Pipeline.from_dict(..., allowed_modules=...)`), nothing process
 
 Usage example:
 ```python
-from extractive_qa.app.trusted_modules import check_trusted, is_trusted
+from extractive_qa.trusted_modules import check_trusted, is_trusted
 
 assert is_trusted("extractive_qa.components.answer_deduplicator")
 assert not is_trusted("os")

@@ -4,7 +4,7 @@ imported, so reading what a pipeline is made of (the store it uses, say) costs m
 
 Usage example:
 ```python
-from extractive_qa.app.pipeline_files import load_pipeline_data
+from extractive_qa.pipeline_files import load_pipeline_data
 from extractive_qa.settings import Settings
 
 data = load_pipeline_data(Settings.from_env(), "query")

@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from extractive_qa.app.pipeline_files import read_pipeline_yaml
 from extractive_qa.app.pipeline_loader import build_pipeline
-from extractive_qa.app.trusted_modules import (
+from extractive_qa.errors import InvalidSettings
+from extractive_qa.pipeline_files import read_pipeline_yaml
+from extractive_qa.testing.processes import assert_one_line_error, run_cli
+from extractive_qa.trusted_modules import (
     ALLOWLIST_ENV_VAR,
     check_trusted,
     import_trusted_class,
@@ -21,12 +23,10 @@ from extractive_qa.app.trusted_modules import (
     module_matches,
     named_classes,
 )
-from extractive_qa.errors import InvalidSettings
-from extractive_qa.testing.processes import assert_one_line_error, run_cli
 from tests.conftest import PIPELINES_DIR
 
 # A class outside Haystack and the application: a harmless one, in the test suite's own package.
-FOREIGN_TYPE = "tests.app.test_trusted_modules.Foreign"
+FOREIGN_TYPE = "tests.test_trusted_modules.Foreign"
 
 
 class Foreign:
@@ -67,7 +67,7 @@ def test_haystack_and_the_application_components_are_trusted_and_nothing_else() 
     assert not is_trusted("extractive_qa.app.pipeline_loader")  # the application itself is no component
     assert not is_trusted("extractive_qa")
     assert not is_trusted("os")
-    assert not is_trusted("tests.app")
+    assert not is_trusted("tests")
 
 
 @pytest.mark.parametrize("path", sorted(PIPELINES_DIR.glob("*.yml")), ids=lambda p: p.name)
@@ -86,20 +86,22 @@ def test_a_yaml_naming_another_module_is_refused_in_one_line(name: str) -> None:
     message = str(raised.value)
     assert "\n" not in message
     assert message.startswith(f"{name} does not load: component 'foreign'")
-    assert "'tests.app.test_trusted_modules'" in message and ALLOWLIST_ENV_VAR in message
+    assert "'tests.test_trusted_modules'" in message and ALLOWLIST_ENV_VAR in message
 
 
 def test_a_class_nested_in_parameters_is_checked_too() -> None:
     data = read_pipeline_yaml(PIPELINES_DIR / "query.yml")
     data["components"]["retriever"]["init_parameters"]["document_store"]["type"] = FOREIGN_TYPE
-    with pytest.raises(InvalidSettings, match=r"component 'retriever' names a class of module 'tests\.app"):
+    with pytest.raises(
+        InvalidSettings, match=r"component 'retriever' names a class of module 'tests\.test_trusted_modules'"
+    ):
         check_trusted(data, "query.yml")
     with pytest.raises(InvalidSettings, match="not trusted"):
         import_trusted_class(FOREIGN_TYPE, "query.yml")
 
 
 def test_the_users_allowlist_admits_their_modules(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(ALLOWLIST_ENV_VAR, "somewhere.else, tests.app.*")
+    monkeypatch.setenv(ALLOWLIST_ENV_VAR, "somewhere.else, tests.*")
     check_trusted(_with_foreign_component(PIPELINES_DIR / "query.yml"), "query.yml")
     assert import_trusted_class(FOREIGN_TYPE) is Foreign
 
@@ -114,4 +116,4 @@ def test_the_command_line_refuses_a_foreign_yaml_in_one_line(tmp_path: Path) -> 
     source = tmp_path / "a.txt"
     source.write_text("The plant opened in 1962.", encoding="utf-8")
     result = run_cli("index", str(source), "--pipelines-dir", str(pipelines), "--store-path", str(tmp_path / "index"))
-    assert_one_line_error(result, 2, "names a class of module 'tests.app.test_trusted_modules', which is not trusted")
+    assert_one_line_error(result, 2, "names a class of module 'tests.test_trusted_modules', which is not trusted")
