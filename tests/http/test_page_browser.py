@@ -425,3 +425,91 @@ def test_wrong_answer_right_passage_is_saved_only_with_the_right_answer(
     assert done.returncode == 0, done.stderr
     questions = {q.question: q for q in load_squad(exported).questions}
     assert questions[question].answers == ("8",)  # the rating is in the export, with its answer
+
+
+def document_names(browser: Any) -> list[str]:
+    """The names in the documents list, read in one go (the list is replaced whenever it loads)."""
+    return browser.execute_script(
+        "return [...document.querySelectorAll('#documents-list td.name')].map((cell) => cell.textContent)"
+    )
+
+
+def filter_documents(browser: Any, text: str) -> None:
+    field = by_css(browser, "#documents-filter")[0]
+    field.clear()
+    if text:
+        field.send_keys(text)
+    else:  # clear() sends no input event
+        browser.execute_script("document.getElementById('documents-filter').dispatchEvent(new Event('input'))")
+
+
+def test_the_documents_view_lists_filters_pages_and_removes_after_asking(browser: Any, server: Server) -> None:
+    key = {"Authorization": f"Bearer {API_KEY}"}
+    hostile = "<img src=x onerror=\"window.__xss='documents'\"> <b>Zorvex ledger.txt"  # no '/': a name has none
+    texts = [{"name": hostile, "content": "The Zorvex ledger lists 14 ships."}]
+    texts += [{"name": f"Zorvex page {n:02}.txt", "content": f"Zorvex page {n} lists {n} ships."} for n in range(24)]
+    indexed = requests.post(f"{server.url}/index/run", json={"documents": texts}, headers=key, timeout=60)
+    assert indexed.status_code == 200, indexed.text
+    try:
+        browser.refresh()
+        wait(browser, lambda b: "passage(s) indexed" in by_css(b, "#passages")[0].text)
+        wait(browser, lambda b: "Oxygen.txt" in document_names(b))
+        total = requests.get(f"{server.url}/sources", params={"limit": 500}, headers=key, timeout=60).json()["total"]
+        assert len(document_names(browser)) == min(total, 20)  # a page of 20
+        assert by_css(browser, "#documents-page")[0].text == f"1–20 of {total}"
+
+        filter_documents(browser, "zorvex")  # the search: 25 names hold it, shown 20 and then 5
+        wait(browser, lambda b: by_css(b, "#documents-page")[0].text == "1–20 of 25")
+        assert all("zorvex" in name.casefold() for name in document_names(browser))
+        assert document_names(browser)[0] == hostile  # the name as text: no image, no bold, nothing run
+        by_css(browser, "#documents-next")[0].click()
+        wait(browser, lambda b: by_css(b, "#documents-page")[0].text == "21–25 of 25")
+        assert document_names(browser) == [f"Zorvex page {n}.txt" for n in range(19, 24)]
+        assert browser.execute_script("return window.__xss") is None
+        assert not by_css(browser, "#documents-list img, #documents-list b")
+
+        filter_documents(browser, "ledger")
+        wait(browser, lambda b: document_names(b) == [hostile])
+        before = passages(browser)
+        remove = by_css(browser, "#documents-list button.remove")[0]
+        remove.click()  # asks first: declined, nothing removed
+        alert = wait(browser, lambda b: b.switch_to.alert)
+        assert hostile in alert.text and "1 passage(s)" in alert.text
+        alert.dismiss()
+        assert document_names(browser) == [hostile] and passages(browser) == before
+        remove.click()
+        wait(browser, lambda b: b.switch_to.alert).accept()
+        wait(browser, lambda b: document_names(b) == [] and passages(b) == before - 1)
+        assert by_css(browser, "#documents-status")[0].text == f"Removed {hostile} (1 passage(s))."
+        listed = requests.get(f"{server.url}/sources", params={"name": "ledger"}, headers=key, timeout=60).json()
+        assert listed["total"] == 0
+        assert browser.execute_script("return window.__xss") is None
+    finally:
+        for name in [text["name"] for text in texts]:
+            requests.delete(f"{server.url}/sources/{requests.utils.quote(name, safe='')}", headers=key, timeout=60)
+        filter_documents(browser, "")
+
+
+def test_a_removal_the_server_refuses_is_said_in_the_page(browser: Any, server: Server) -> None:
+    key = {"Authorization": f"Bearer {API_KEY}"}
+    texts = [{"name": "Quillon notes.txt", "content": "The Quillon notes are short."}]
+    assert requests.post(f"{server.url}/index/run", json={"documents": texts}, headers=key, timeout=60).ok
+    filter_documents(browser, "quillon")
+    wait(browser, lambda b: document_names(b) == ["Quillon notes.txt"])
+    source = requests.get(f"{server.url}/sources", params={"name": "quillon"}, headers=key, timeout=60).json()
+    assert requests.delete(f"{server.url}/sources/{source['sources'][0]['id']}", headers=key, timeout=60).ok
+    by_css(browser, "#documents-list button.remove")[0].click()  # removed meanwhile elsewhere: a 404
+    wait(browser, lambda b: b.switch_to.alert).accept()
+    wait(browser, lambda b: "Not removed:" in by_css(b, "#documents-status")[0].text)
+    assert "no source" in by_css(browser, "#documents-status")[0].text
+    filter_documents(browser, "")
+
+
+def test_an_upload_shows_in_the_documents_list(browser: Any, tmp_path: Path) -> None:
+    note = tmp_path / "Brantor memo.txt"
+    note.write_text("The Brantor memo was filed in 1887.", "utf-8")
+    filter_documents(browser, "brantor")
+    wait(browser, lambda b: "No document's name holds that." in by_css(b, "#documents-status")[0].text)
+    by_css(browser, "#files")[0].send_keys(str(note))
+    wait(browser, lambda b: document_names(b) == ["Brantor memo.txt"])
+    filter_documents(browser, "")

@@ -1,12 +1,15 @@
 // extractive-qa's page: ask, see the answers highlighted in their passages, rate them, upload files.
-// Talks to this server only (GET info, GET sources, POST ask/run, POST upload, POST feedback), with the API key when
-// the server asks for one. Everything shown is inserted as text (textContent), never as markup.
+// Lists the collection's documents and removes one on request. Talks to this server only (GET info, GET sources,
+// DELETE sources/{id}, POST ask/run, POST upload, POST feedback), with the API key when the server asks for one. Everything shown is inserted as text (textContent), never as markup.
 "use strict";
 
 (() => {
   const KEY_STORAGE = "extractive-qa-api-key";
   // The threshold slider asks again once it has not moved for this long (a drag or ten arrow presses: one request).
   const SLIDER_SETTLE_MS = 600;
+  // Documents listed a page; the name filter asks once typing has paused this long.
+  const DOCUMENTS_PAGE = 20;
+  const FILTER_SETTLE_MS = 300;
   const $ = (id) => document.getElementById(id);
   const state = {
     info: null,
@@ -16,6 +19,7 @@
     asked: 0, // questions sent: only the latest one's answers are shown
     memoryKey: "",
     keyPrompt: null,
+    documents: { name: "", offset: 0, total: 0, loaded: 0, timer: null },
   };
 
   // ---- small helpers ----------------------------------------------------------------------------------------
@@ -352,6 +356,140 @@
     }
   }
 
+  // ---- the documents ----------------------------------------------------------------------------------------
+
+  /** A size in bytes as people read it: 1536 -> "1.5 KB". */
+  function sizeText(bytes) {
+    if (bytes === null || bytes === undefined) return "";
+    const units = ["bytes", "KB", "MB", "GB"];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+      value /= 1024;
+      unit += 1;
+    }
+    return unit ? `${value.toFixed(1)} ${units[unit]}` : `${value} bytes`;
+  }
+
+  /** Loads the page of documents the filter and offset say (GET sources) and shows it. */
+  async function loadDocuments() {
+    const documents = state.documents;
+    documents.loaded += 1;
+    const loaded = documents.loaded;
+    const params = new URLSearchParams({ offset: String(documents.offset), limit: String(DOCUMENTS_PAGE) });
+    if (documents.name) params.set("name", documents.name);
+    try {
+      const response = await request(`sources?${params}`);
+      const body = await readJson(response);
+      if (loaded !== documents.loaded) return; // a later filter or page is on its way
+      if (!response.ok) {
+        listingFailed(errorMessage(response.status, body));
+        return;
+      }
+      if (body.total && documents.offset >= body.total) {
+        documents.offset = Math.max(0, Math.floor((body.total - 1) / DOCUMENTS_PAGE) * DOCUMENTS_PAGE);
+        loadDocuments(); // the last page emptied (a removal): show the one before
+        return;
+      }
+      renderDocuments(body);
+    } catch (error) {
+      if (loaded === documents.loaded) listingFailed(error.message);
+    }
+  }
+
+  function listingFailed(message) {
+    const status = $("documents-status");
+    status.classList.remove("done");
+    status.classList.add("error");
+    status.textContent = `Cannot list the documents: ${message}`;
+  }
+
+  function renderDocuments(body) {
+    const documents = state.documents;
+    const status = $("documents-status");
+    status.classList.remove("error");
+    documents.total = body.total;
+    $("documents-list").replaceChildren(...body.sources.map(renderDocument));
+    const first = body.total ? documents.offset + 1 : 0;
+    const last = documents.offset + body.sources.length;
+    $("documents-page").textContent = body.total ? `${first}–${last} of ${body.total}` : "";
+    $("documents-previous").disabled = documents.offset === 0;
+    $("documents-next").disabled = last >= body.total;
+    if (status.classList.contains("done")) return; // "Removed …" stays until the next filter or page
+    if (!body.total) {
+      status.textContent = documents.name
+        ? "No document's name holds that."
+        : "No documents yet: add some above, or index a folder with extractive-qa index.";
+    } else {
+      status.textContent = "";
+    }
+  }
+
+  function renderDocument(source) {
+    const remove = el("button", { type: "button", class: "remove" }, "Remove");
+    remove.setAttribute("aria-label", `Remove ${source.name}`);
+    remove.addEventListener("click", () => removeDocument(source, remove));
+    const modified = source.modified ? source.modified.replace("T", " ").replace("Z", " UTC") : "";
+    return el(
+      "tr",
+      { "data-source-id": source.id },
+      el("td", { class: "name" }, source.name),
+      el("td", { class: "optional" }, source.type),
+      el("td", { class: "number" }, Number(source.passages).toLocaleString("en")),
+      el("td", { class: "number optional" }, sizeText(source.size)),
+      el("td", { class: "small optional" }, modified),
+      el("td", {}, remove),
+    );
+  }
+
+  /** Removes one document after asking (DELETE sources/{id}, with the key), then lists the page again. */
+  async function removeDocument(source, button) {
+    const status = $("documents-status");
+    const question = `Remove “${source.name}” and its ${source.passages} passage(s) from the collection?`;
+    if (!window.confirm(question)) return;
+    button.disabled = true;
+    status.classList.remove("error", "done");
+    status.textContent = `Removing ${source.name}…`;
+    try {
+      const response = await request(`sources/${encodeURIComponent(source.id)}`, { method: "DELETE" });
+      const body = await readJson(response);
+      if (!response.ok) {
+        status.classList.add("error");
+        status.textContent = `Not removed: ${errorMessage(response.status, body)}`;
+        button.disabled = false;
+        return;
+      }
+      status.classList.add("done");
+      status.textContent = `Removed ${body.source.name} (${body.passages_removed} passage(s)).`;
+      showPassages(body.passages_in_store);
+      loadSourceNames();
+    } catch (error) {
+      status.classList.add("error");
+      status.textContent = `Not removed: ${error.message}`;
+      button.disabled = false;
+      return;
+    }
+    await loadDocuments();
+  }
+
+  function filterDocuments() {
+    const documents = state.documents;
+    clearTimeout(documents.timer);
+    documents.timer = setTimeout(() => {
+      documents.name = $("documents-filter").value.trim();
+      documents.offset = 0;
+      $("documents-status").classList.remove("done", "error");
+      loadDocuments();
+    }, FILTER_SETTLE_MS);
+  }
+
+  function turnPage(step) {
+    const documents = state.documents;
+    documents.offset = Math.max(0, documents.offset + step * DOCUMENTS_PAGE);
+    $("documents-status").classList.remove("done", "error");
+    loadDocuments();
+  }
+
   // ---- uploads ----------------------------------------------------------------------------------------------
 
   /** Sends one file (XMLHttpRequest, for the progress); resolves with [status, body]. */
@@ -401,6 +539,7 @@
       }
       showPassages(body.passages_in_store);
       loadSourceNames();
+      loadDocuments();
     } else {
       item.className = "skipped";
       result.textContent = `skipped: ${errorMessage(status, body)}`;
@@ -456,8 +595,12 @@
       zone.classList.remove("over");
       upload([...event.dataTransfer.files]);
     });
+    $("documents-filter").addEventListener("input", filterDocuments);
+    $("documents-previous").addEventListener("click", () => turnPage(-1));
+    $("documents-next").addEventListener("click", () => turnPage(1));
     loadInfo();
     loadSourceNames();
+    loadDocuments();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
