@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from extractive_qa import InvalidQuestion, ModelNotFound, NothingIndexed, QuestionAnswerer, Settings
-from extractive_qa.testing.processes import assert_one_line_error, run_cli
+from extractive_qa.testing.processes import assert_one_line_error, run_cli, run_cli_in_this_process
 from tests.conftest import DATA_DIR, ROOT
 
 OXYGEN = DATA_DIR / "Oxygen.txt"
@@ -157,13 +159,24 @@ def test_cli_names_the_yaml_and_the_setting_a_component_refuses(tmp_path: Path) 
     assert query.read_text(encoding="utf-8") == broken  # the user's file is left as it was
 
 
-@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "1e999"])
-def test_cli_refuses_a_threshold_that_is_no_finite_number(value: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("value", "run"),
+    [
+        ("nan", run_cli),  # a real process: its exit status and all it prints
+        ("inf", run_cli_in_this_process),  # the same decision through the command line's main, without the start-up
+        ("-inf", run_cli_in_this_process),
+        ("1e999", run_cli_in_this_process),
+    ],
+    ids=["nan", "inf", "-inf", "1e999"],
+)
+def test_cli_refuses_a_threshold_that_is_no_finite_number(
+    value: str, run: Callable[..., subprocess.CompletedProcess], tmp_path: Path
+) -> None:
     """A NaN threshold would turn every question into "no answer" and print `"threshold": NaN` (not JSON)."""
-    assert run_cli("index", str(OXYGEN), "--no-progress").returncode == 0
-    result = run_cli("ask", "What is oxygen?", f"--threshold={value}", "--json", "--model", "/unused")
+    QuestionAnswerer(Settings(store_path=Path(os.environ["EQA_STORE_PATH"]))).index([OXYGEN])  # the CLI's store
+    result = run("ask", "What is oxygen?", f"--threshold={value}", "--json", "--model", "/unused")
     assert_one_line_error(result, 2, "threshold must be a finite number")
-    from_environment = run_cli("ask", "What is oxygen?", "--model", "/unused", env={"EQA_NO_ANSWER_THRESHOLD": value})
+    from_environment = run("ask", "What is oxygen?", "--model", "/unused", env={"EQA_NO_ANSWER_THRESHOLD": value})
     assert_one_line_error(from_environment, 2, "EQA_NO_ANSWER_THRESHOLD: threshold must be a finite number")
 
 

@@ -1,5 +1,6 @@
 """
-Runs the application as a user does, in processes of its own: the `extractive-qa` command line (`run_cli`) and
+Runs the application as a user does, in processes of its own: the `extractive-qa` command line (`run_cli`, or
+`run_cli_in_this_process` where a test is about what a command decides rather than about the process) and
 servers (`start_server`, with `serve_command` or `hayhooks_command`) on a free port of 127.0.0.1 (`free_port`).
 Tests and benchmarks share these, so a server is started the same way wherever it is measured or checked.
 
@@ -27,6 +28,8 @@ finally:
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import signal
 import socket
@@ -92,6 +95,36 @@ def run_cli(
         timeout=timeout,
         cwd=cwd or SOURCE_ROOT,
     )
+
+
+def run_cli_in_this_process(*args: str, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess:
+    """
+    Runs `extractive-qa ARGS...` by calling the command line's `main` in this process, and returns what `run_cli`
+    returns: the exit code and the text written to stdout and stderr.
+
+    The same code decides the exit code and the message, without a new interpreter importing torch and Haystack again
+    (seconds each time): for tests about what a command decides. `run_cli` stays the way to test what a real process
+    does (its exit status, everything it prints, logging and warnings included); keep one such test per exit path.
+    `env` is set in this process's environment for the call and restored afterwards.
+    """
+    from extractive_qa.cli import main
+
+    saved = {name: os.environ.get(name) for name in env or {}}
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        os.environ.update(env or {})
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exit_:  # argparse's usage errors
+                code = exit_.code if isinstance(exit_.code, int) else 1
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return subprocess.CompletedProcess(["extractive-qa", *args], code, out.getvalue(), err.getvalue())
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess, code: int, message: str) -> None:

@@ -20,7 +20,7 @@ from extractive_qa import Settings
 from extractive_qa.components.document_stores.tantivy import IndexDamagedError, TantivyDocumentStore
 from extractive_qa.store.configured_store import StoreDamaged, store_errors, store_health
 from extractive_qa.testing.damage import flip, listing, segment_file, truncate
-from extractive_qa.testing.processes import assert_one_line_error, run_cli
+from extractive_qa.testing.processes import assert_one_line_error, run_cli, run_cli_in_this_process
 from tests.conftest import DATA_DIR
 
 OXYGEN = DATA_DIR / "Oxygen.txt"
@@ -55,13 +55,21 @@ def store(pristine: Path, tmp_path: Path) -> Path:
 
 
 def cli(store: Path, *args: str) -> subprocess.CompletedProcess:
+    """A command in a real process of its own, on `store`."""
     return run_cli(*args, env={"EQA_STORE_PATH": str(store)})
 
 
-def assert_damage_is_one_line_everywhere(store: Path) -> None:
+def cli_here(store: Path, *args: str) -> subprocess.CompletedProcess:
+    """A command through the command line's `main` in this process, on `store` (no interpreter start-up)."""
+    return run_cli_in_this_process(*args, env={"EQA_STORE_PATH": str(store)})
+
+
+def assert_damage_is_one_line_everywhere(
+    store: Path, run: Callable[..., subprocess.CompletedProcess] = cli_here
+) -> None:
     before = listing(store)
     for args in reading_and_writing_commands():
-        result = cli(store, *args)
+        result = run(store, *args)
         assert_one_line_error(result, 4, f"the index at '{store}' is damaged (")
         assert "delete it and re-index, or restore it from a backup" in result.stderr
         assert "retry" not in result.stderr.lower() and "try again" not in result.stderr.lower()
@@ -69,6 +77,12 @@ def assert_damage_is_one_line_everywhere(store: Path) -> None:
 
 
 # ---- damaged indexes ------------------------------------------------------------------------------------------------
+
+
+def test_a_damaged_index_is_one_line_and_exit_4_from_every_real_command(store: Path) -> None:
+    """Real processes: exit status and everything they print (the kinds of damage below go through `main` here)."""
+    flip(segment_file(store, "store"), -4, 4)
+    assert_damage_is_one_line_everywhere(store, run=cli)
 
 
 @pytest.mark.parametrize("kind", ["store", "idx", "term", "pos", "fast", "fieldnorm"])
@@ -119,8 +133,8 @@ def test_flipped_bytes_inside_the_stored_passages_fail_on_search(store: Path, sh
     passages = TantivyDocumentStore(str(store)).count_documents()
     broken_file = damage_inside_the_stored_passages(store)
 
-    assert cli(store, "count").stdout.strip() == str(passages)  # the count is in the segments' metadata
-    result = cli(store, "ask", "What is it about?", "--file-name", broken_file, "--model", str(shared_model))
+    assert cli_here(store, "count").stdout.strip() == str(passages)  # the count is in the segments' metadata
+    result = cli_here(store, "ask", "What is it about?", "--file-name", broken_file, "--model", str(shared_model))
     assert_one_line_error(result, 4, f"the index at '{store}' is damaged (stored documents: ")
     assert "retry" not in result.stderr.lower()
 
@@ -151,14 +165,15 @@ def test_reading_commands_on_a_missing_store_say_so_and_create_nothing(
     tmp_path: Path, kind: str, tiny_roberta: Path
 ) -> None:
     typo = tmp_path / "typo" / ("index" if kind == "embedded" else "store.json")
+    run = run_cli if kind == "embedded" else run_cli_in_this_process  # real processes for the default store
     for args in (["count"], ["ask", "Who?", "--model", str(tiny_roberta)], ["remove", str(OXYGEN)]):
-        result = run_cli(*args, "--store", kind, "--store-path", str(typo))
+        result = run(*args, "--store", kind, "--store-path", str(typo))
         assert_one_line_error(result, 5, f"nothing indexed at {typo}")
         assert "run 'extractive-qa index FOLDER' first" in result.stderr
     assert not (tmp_path / "typo").exists()
-    result = run_cli("index", str(OXYGEN), "--no-progress", "--store", kind, "--store-path", str(typo))
+    result = run("index", str(OXYGEN), "--no-progress", "--store", kind, "--store-path", str(typo))
     assert result.returncode == 0, result.stderr  # writing commands create the store
-    count = run_cli("count", "--store", kind, "--store-path", str(typo))
+    count = run("count", "--store", kind, "--store-path", str(typo))
     assert count.returncode == 0 and int(count.stdout) > 0, count.stderr
 
 
@@ -196,9 +211,13 @@ def test_count_creates_and_locks_nothing(store: Path) -> None:
 
 def test_ask_creates_and_locks_nothing(store: Path, shared_model: Path) -> None:
     before = listing(store)
-    with TantivyDocumentStore(str(store))._writer():  # the writer lock stays held while the question is answered
+    writer = tantivy.Index.open(str(store)).writer()  # another process is writing: it holds the writer lock
+    try:
         result = cli(store, "ask", "What is the atomic number of oxygen?", "--model", str(shared_model))
         assert result.returncode == 0 and "8" in result.stdout, result.stderr
+    finally:
+        writer.rollback()
+        del writer
     assert listing(store) == before
 
 
