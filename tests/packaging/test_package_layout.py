@@ -149,7 +149,13 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("http", ("extractive_qa.http",)),
     (
         "command line and Python API",
-        ("extractive_qa.cli", "extractive_qa.store.cli", "extractive_qa.evaluation.cli", "extractive_qa.feedback.cli"),
+        (
+            "extractive_qa.cli",
+            "extractive_qa.prompt",
+            "extractive_qa.store.cli",
+            "extractive_qa.evaluation.cli",
+            "extractive_qa.feedback.cli",
+        ),
     ),
     ("test tooling", ("extractive_qa.testing",)),
 )
