@@ -12,6 +12,7 @@ from haystack import Document, ExtractedAnswer, component, default_from_dict, de
 from extractive_qa.components.answerability_features import FEATURES as ANSWERABILITY_FEATURES
 from extractive_qa.components.answerability_features import compute_features
 from extractive_qa.components.no_answer_decision import SIGNALS, validate_threshold
+from extractive_qa.components.no_answer_decision import clears as value_clears
 from extractive_qa.components.question_terms import Coverage, Term, coverage, document_text
 from extractive_qa.components.utils import sigmoid
 
@@ -258,7 +259,7 @@ class NoAnswerThreshold:
 
     def clears(self, value: float, threshold: float) -> bool:
         """Whether a signal value clears a threshold."""
-        return value <= threshold if self.signal == "null_score_diff" else value >= threshold
+        return value_clears(self.signal, value, threshold)
 
     def passes(
         self,

@@ -20,8 +20,10 @@ import re
 import string
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from haystack import Document
+if TYPE_CHECKING:  # only a type here, so that the logistic function loads without Haystack
+    from haystack import Document
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
 _PUNCTUATION = frozenset(string.punctuation)

@@ -44,7 +44,7 @@ from typing import Any, Literal
 
 from haystack import ExtractedAnswer
 
-from extractive_qa.components.utils import sigmoid
+from extractive_qa.components.no_answer_decision import confidence, min_confidence
 from extractive_qa.document_types import is_paged
 from extractive_qa.utils import json_safe, printable
 
@@ -86,24 +86,8 @@ def confidence_of(answer: ExtractedAnswer, signal: str | None = None) -> tuple[f
         return float(probability), "calibrated"
     diff = meta.get("null_score_diff")
     if isinstance(diff, (int, float)) and math.isfinite(diff):
-        return sigmoid(-float(diff)), "null_score"
+        return confidence("null_score_diff", float(diff)), "null_score"
     return float(answer.score), "score"
-
-
-def min_confidence(signal: str, threshold: float) -> float:
-    """
-    The confidence an answer needs to clear a no-answer threshold of the decision's signal: the threshold in the unit
-    people see. For `null_score_diff` (answer when the null-score difference is at most the threshold) it is
-    `sigmoid(-threshold)`: 0 is 50%; for `score` and `calibrated` it is the threshold itself.
-    """
-    return sigmoid(-float(threshold)) if signal == "null_score_diff" else float(threshold)
-
-
-def threshold_for_confidence(signal: str, confidence: float) -> float:
-    """The no-answer threshold of the decision's signal that answers from `confidence` up (0 < confidence < 1)."""
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"a confidence must be between 0 and 1 (exclusive), got {confidence!r}")
-    return math.log((1.0 - confidence) / confidence) if signal == "null_score_diff" else float(confidence)
 
 
 def rule_text(signal: str, threshold: float) -> str:

@@ -162,7 +162,8 @@ def test_one_order_by_the_confidence_shown_and_candidates_below_the_threshold_ma
 
 
 def test_the_threshold_in_the_unit_of_the_confidence_shown() -> None:
-    from extractive_qa.answers import min_confidence, rule_text, threshold_for_confidence
+    from extractive_qa.answers import rule_text
+    from extractive_qa.components.no_answer_decision import min_confidence, threshold_for_confidence
 
     assert min_confidence("null_score_diff", 0.0) == 0.5
     assert min_confidence("null_score_diff", 0.936789) == pytest.approx(0.2816, abs=1e-4)

@@ -19,7 +19,8 @@ import pytest
 import requests
 
 from extractive_qa import NothingIndexed, QuestionAnswerer, Settings
-from extractive_qa.answers import min_confidence, percent
+from extractive_qa.answers import percent
+from extractive_qa.components.no_answer_decision import min_confidence
 from extractive_qa.errors import InvalidField, InvalidSettings
 from extractive_qa.evaluation.tuning import set_threshold_in_yaml
 from extractive_qa.testing.browser import chromium, missing_browser

@@ -11,10 +11,10 @@ from typing import Any, TypeVar
 from haystack import Document, Pipeline
 from haystack.document_stores.types import DocumentStore
 
-from extractive_qa.answers import QAResult, threshold_for_confidence
+from extractive_qa.answers import QAResult
 from extractive_qa.app.pipeline_loader import load_pipeline, read_documents, warm_up
 from extractive_qa.app.validation import MAX_RETRIEVER_TOP_K, MAX_TOP_K, validate_count, validate_question
-from extractive_qa.components.no_answer_decision import validate_threshold
+from extractive_qa.components.no_answer_decision import threshold_for_confidence, validate_threshold
 from extractive_qa.errors import InvalidField, InvalidQuestion, NothingIndexed, ServerBusy, SourceNotFound
 from extractive_qa.indexing.indexer import index_files, index_texts
 from extractive_qa.indexing.report import IndexReport

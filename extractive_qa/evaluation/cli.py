@@ -14,12 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from extractive_qa.components.no_answer_decision import SIGNALS
 from extractive_qa.errors import QAError
 from extractive_qa.utils import json_safe
 
 EVALUATION_COMMANDS = ("eval", "tune-threshold")
 MODE_CHOICES = ("reader", "open")  # extractive_qa.evaluation.runner.MODES
-SIGNAL_CHOICES = ("null_score_diff", "score", "calibrated")  # extractive_qa.components.no_answer_threshold.SIGNALS
+SIGNAL_CHOICES = SIGNALS  # light: the decision's rules import no Haystack
 DEFAULT_OUTPUT_ROOT = Path("eval-results")
 
 
@@ -158,7 +159,8 @@ def _row(name: str, scores: dict[str, Any]) -> str:
 
 def format_report(report: dict[str, Any]) -> str:
     """The evaluation report as a small table for people; thresholds as the confidence an answer needs."""
-    from extractive_qa.answers import min_confidence, percent, rule_text
+    from extractive_qa.answers import percent, rule_text
+    from extractive_qa.components.no_answer_decision import min_confidence
 
     ours = report["ours"]
     rule = f"confidence >= {percent(min_confidence(ours['signal'], ours['threshold']))}"

@@ -11,6 +11,11 @@ from typing import Any
 
 from haystack import Document, ExtractedAnswer
 
+from extractive_qa.components.no_answer_decision import (
+    no_answer_probability,
+    no_answer_probability_without_answer,
+    ranking_key,
+)
 from extractive_qa.components.no_answer_threshold import NoAnswerThreshold
 from extractive_qa.evaluation.records import record_answers, record_documents
 from extractive_qa.evaluation.squad_metric import SquadDataset, SquadQuestion
@@ -26,8 +31,7 @@ def decision_key(
     An answer's value of the decision's signal, turned so that it passes when it is at most the threshold key and
     smaller is more confident: the order in which answers are shown (`extractive_qa.answers.shown_order`).
     """
-    value = decision.evidence(answer, answers, documents)
-    return value if decision.signal == "null_score_diff" else -value
+    return ranking_key(decision.signal, decision.evidence(answer, answers, documents))
 
 
 def ordered_answers(
@@ -36,11 +40,6 @@ def ordered_answers(
     """The real answers in the order they are shown: by the confidence of the decision's signal, highest first."""
     real = [a for a in answers if a.data is not None]
     return sorted(real, key=lambda a: decision_key(decision, a, answers, documents))
-
-
-def na_value(signal: str, value: float) -> float:
-    """The no-answer probability (official `na_probs`) of a signal value: larger means more likely no answer."""
-    return value if signal == "null_score_diff" else 1.0 - value
 
 
 def stored_answers(dataset: SquadDataset, question: SquadQuestion, row: dict[str, Any]) -> list[ExtractedAnswer]:
@@ -76,8 +75,8 @@ def pipeline_predictions(
         ordered = [a for a in ordered_answers(answers, decision, documents) if decision.covered(a, documents)]
         if ordered:
             tops.append(ordered[0].data or "")
-            na_probs.append(na_value(decision.signal, decision.evidence(ordered[0], answers, documents)))
+            na_probs.append(no_answer_probability(decision.signal, decision.evidence(ordered[0], answers, documents)))
         else:
             tops.append("")
-            na_probs.append(1e9 if decision.signal == "null_score_diff" else 1.0)
+            na_probs.append(no_answer_probability_without_answer(decision.signal))
     return predictions, tops, na_probs

@@ -36,8 +36,8 @@ from typing import Any, Literal
 
 from haystack import Document, ExtractedAnswer, Pipeline
 
-from extractive_qa.answers import min_confidence
 from extractive_qa.app.pipeline_loader import build_pipeline, read_documents, warm_up
+from extractive_qa.components.no_answer_decision import min_confidence
 from extractive_qa.errors import EvaluationError
 from extractive_qa.evaluation.decisions import pipeline_predictions
 from extractive_qa.evaluation.records import RecordFile, answer_record, question_key, write_json
@@ -466,11 +466,6 @@ class Evaluation:
             report["retrieval"] = retrieval_recall(dataset, rows)
             report["settings"]["retriever_top_k"] = self.fingerprint()["retriever"]["init_parameters"].get("top_k")
         return report
-
-
-def decision_threshold(signal: str, na_threshold: float) -> float:
-    """Converts a best no-answer-probability threshold into the `NoAnswerThreshold` threshold of a signal."""
-    return na_threshold if signal == "null_score_diff" else 1.0 - na_threshold
 
 
 def stock_report(dataset: SquadDataset, records: RecordFile) -> dict[str, Any]:

@@ -35,8 +35,8 @@ import numpy as np
 import yaml
 from haystack import Document, ExtractedAnswer
 
-from extractive_qa.answers import min_confidence, percent, rule_text
-from extractive_qa.components.no_answer_decision import nearest_threshold
+from extractive_qa.answers import percent, rule_text
+from extractive_qa.components.no_answer_decision import min_confidence, threshold_for_confidence, threshold_of_key
 from extractive_qa.components.no_answer_threshold import ANSWERABILITY_FEATURES, SIGNALS, NoAnswerThreshold
 from extractive_qa.errors import TuningError
 from extractive_qa.evaluation.decisions import (
@@ -67,11 +67,6 @@ DEFAULT_FEATURES: tuple[str, ...] = tuple(f for f in ANSWERABILITY_FEATURES if f
 
 
 # ---- predictions under a decision ---------------------------------------------------------------------------------
-
-
-def key_threshold(signal: str, key: float) -> float:
-    """The `NoAnswerThreshold` threshold of a key threshold (within the signal's range)."""
-    return nearest_threshold(key if signal == "null_score_diff" else -key, signal)
 
 
 @dataclass
@@ -318,7 +313,7 @@ def tune(
         raise TuningError(f"signal must be one of {', '.join(SIGNALS)}, got {signal!r}")
     base = base or NoAnswerThreshold()
     calibration = fit_calibration(dataset, records, features, l2=l2, base=base) if signal == "calibrated" else None
-    decision = base.with_rule(0.5 if signal != "null_score_diff" else 0.0, signal, calibration)
+    decision = base.with_rule(threshold_for_confidence(signal, 0.5), signal, calibration)  # 50%: 0 or 0.5
     threshold, best = best_threshold(dataset, records, decision)
     return TuningResult(signal, threshold, best.f1, best.exact, best.total, calibration, base=base)
 
@@ -331,11 +326,11 @@ def best_threshold(
     scores it gives: what `tune-threshold` writes and `eval` reports as the best threshold.
     """
     best = sweep(outcomes(dataset, records, decision))
-    threshold = round(key_threshold(decision.signal, best.key), 6)
+    threshold = round(threshold_of_key(decision.signal, best.key), 6)
     # rounding must not move the threshold across a step: check it reproduces the figure
     rounded = score_decision(dataset, records, decision.with_rule(threshold))
     if rounded["f1"] + 1e-6 < best.f1:
-        threshold = key_threshold(decision.signal, best.key)
+        threshold = threshold_of_key(decision.signal, best.key)
     return threshold, best
 
 

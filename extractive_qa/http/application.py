@@ -19,8 +19,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from extractive_qa.answers import Answer, QAResult, min_confidence
+from extractive_qa.answers import Answer, QAResult
 from extractive_qa.app.question_answerer import QuestionAnswerer
+from extractive_qa.components.no_answer_decision import min_confidence
 from extractive_qa.document_types import SUPPORTED_SUFFIXES
 from extractive_qa.errors import (
     InvalidField,
