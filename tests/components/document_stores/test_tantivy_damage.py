@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import tantivy
 from haystack import Document
 from haystack.document_stores.errors import DocumentStoreError
 
@@ -191,12 +192,16 @@ class TestReadsCreateAndLockNothing:
 
     def test_reads_touch_no_file_and_need_no_writer_lock(self, index: Path) -> None:
         before = listing(index)
-        with TantivyDocumentStore(str(index))._writer():  # another writer holds the lock meanwhile
+        writer = tantivy.Index.open(str(index)).writer()  # another writer holds the lock meanwhile
+        try:
             reader = TantivyDocumentStore(str(index), lock_timeout=0)
             assert reader.count_documents() == 400 and len(reader.bm25_retrieval("river valley", top_k=3)) == 3
             assert len(reader.filter_documents({"field": "meta.file_name", "operator": "==", "value": "file-3.txt"}))
             with pytest.raises(IndexBusyError):
                 reader.write_documents([Document(content="must wait")])
+        finally:
+            writer.rollback()
+            del writer
         assert listing(index) == before
 
 
