@@ -24,6 +24,13 @@ collection (which must take at most a tenth of it, with the same passage count),
 file changed, one was added and one deleted (exact counts checked):
 
     flock /tmp/bench.lock python benchmarks/indexing_throughput.py --incremental
+
+`--watch` measures `extractive-qa index --watch` (a real process, embedded store, the same collection): the delay
+from a file's write (closed) to its new passages being searchable (BM25 finds a word only the new version has, read
+by this process from the store the watch writes), over `--watch-changes` changes (default 20: every other one a new
+file, the others an existing file changed), one at a time; median and max, and the watch's own counts checked:
+
+    flock /tmp/bench.lock python benchmarks/indexing_throughput.py --watch
 """
 
 from __future__ import annotations
@@ -174,6 +181,93 @@ def measure_incremental(copies: int, workdir: Path, output: Path) -> None:
     print(f"written to {output}")
 
 
+def measure_watch(copies: int, changes: int, workdir: Path, output: Path) -> None:
+    """The delay from a file's write to its passages being searchable, under `index --watch`."""
+    import re
+    import signal
+    import subprocess
+
+    from extractive_qa.store.configured_store import open_store
+    from extractive_qa.testing.machine import cpu_description
+    from extractive_qa.testing.processes import SOURCE_ROOT, process_environment
+
+    folder = collection(copies, workdir)
+    if folder == ROOT / "data":  # the watch writes into its folder: never data/ itself
+        folder = workdir / "data-copy"
+        folder.mkdir()
+        for path in (ROOT / "data").glob("*.txt"):
+            shutil.copyfile(path, folder / path.name)
+    files = sorted(folder.glob("*.txt"))
+    assert len(files) == len(list(folder.iterdir())), "the collection is text files only"
+    store_path = workdir / "watch-index"
+    log = workdir / "watch.log"
+    command = [
+        sys.executable,
+        "-m",
+        "extractive_qa.cli",
+        "index",
+        "--watch",
+        str(folder),
+        "--store-path",
+        str(store_path),
+    ]
+    with log.open("wb") as handle:
+        watch = subprocess.Popen(command, cwd=SOURCE_ROOT, env=process_environment(), stdout=handle, stderr=handle)
+    delays: list[float] = []
+    try:
+        started = time.perf_counter()
+        while "watching " not in log.read_text("utf-8"):
+            if watch.poll() is not None or time.perf_counter() - started > 600:
+                raise RuntimeError(f"the watch did not start:\n{log.read_text('utf-8')}")
+            time.sleep(0.1)
+        first_sync = time.perf_counter() - started
+        print(f"first sync (start-up included): {first_sync:.1f} s; {log.read_text('utf-8').splitlines()[0]}")
+        store = open_store(Settings(store="embedded", store_path=store_path))
+        for n in range(changes):
+            word = f"zwatchword{n}q{uuid.uuid4().hex[:8]}"
+            target = folder / f"watched {n}.txt" if n % 2 == 0 else files[n]
+            text = f"This version was written for change {n}; its marker word is {word}.\n\n"
+            if n % 2:
+                text += files[n].read_text("utf-8")
+            target.write_text(text, "utf-8")
+            written = time.perf_counter()
+            while not store.bm25_retrieval(query=word, top_k=1):
+                if time.perf_counter() - written > 60:
+                    raise RuntimeError(f"change {n} not searchable after 60 s:\n{log.read_text('utf-8')}")
+                time.sleep(0.01)
+            delays.append(time.perf_counter() - written)
+            print(f"change {n:2} ({'new' if n % 2 == 0 else 'changed'}): searchable after {delays[-1]:.2f} s")
+            time.sleep(0.5)  # each change its own batch
+        watch.send_signal(signal.SIGINT)
+        assert watch.wait(timeout=60) == 0
+    finally:
+        if watch.poll() is None:
+            watch.kill()
+    summary = log.read_text("utf-8").strip().splitlines()[-1]
+    new, changed = (changes + 1) // 2, changes // 2
+    assert re.search(rf"\({len(files) + new} new, {changed} changed, 0 unchanged\)", summary), summary
+    machine = cpu_description()
+    rows = {
+        "command": " ".join(sys.argv),
+        "machine": machine,
+        "collection": f"data/ x{copies}",
+        "files": len(files),
+        "changes": changes,
+        "delay_seconds": {
+            "median": round(statistics.median(delays), 3),
+            "max": round(max(delays), 3),
+            "all": [round(d, 3) for d in delays],
+        },
+        "first_sync_seconds_with_start_up": round(first_sync, 1),
+        "summary": summary,
+    }
+    print(f"machine: {machine}")
+    print(f"write -> searchable: median {rows['delay_seconds']['median']} s, max {rows['delay_seconds']['max']} s")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(rows, indent=2) + "\n")
+    print(f"written to {output}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--elasticsearch-url", default=os.environ.get("EQA_ELASTICSEARCH_URL", "http://127.0.0.1:9200"))
@@ -182,12 +276,25 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="runs per measurement; the median is reported")
     parser.add_argument("--output", type=Path, default=ROOT / "benchmarks" / "results" / "indexing_throughput.json")
     parser.add_argument("--incremental", action="store_true", help="measure incremental indexing (embedded store)")
-    parser.add_argument("--incremental-copies", type=int, default=50, help="copies of data/ for --incremental")
+    parser.add_argument("--incremental-copies", type=int, default=50, help="copies of data/ for --incremental/--watch")
+    parser.add_argument("--watch", action="store_true", help="measure index --watch's delay (embedded store)")
+    parser.add_argument("--watch-changes", type=int, default=20, help="file changes timed for --watch")
     args = parser.parse_args()
     from extractive_qa.logs import quiet_libraries
 
     quiet_libraries()
     workdir = Path(tempfile.mkdtemp(prefix="eqa-bench-"))
+    if args.watch:
+        try:
+            measure_watch(
+                args.incremental_copies,
+                args.watch_changes,
+                workdir,
+                ROOT / "benchmarks" / "results" / "indexing_watch.json",
+            )
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        return
     if args.incremental:
         try:
             measure_incremental(
