@@ -3,7 +3,9 @@ Keeps the libraries' logs and progress bars quiet unless asked for.
 
 The converters' libraries are among them: pypdf warns about every font and broken object reference it meets in
 real-world PDFs ("Object 172 0 not defined.", "fontTools is required to fully parse ..."), trafilatura and its
-helpers about the web pages they read. The indexer says in one line per file what it skipped and why.
+helpers about the web pages they read. The indexer says in one line per file what it skipped and why. So is the
+Hugging Face hub's client: offline, a model name it cannot fetch would print a dozen lines of retries before the
+one-line error the command gives.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import warnings
 QUIETED_LOGGERS = (
     "haystack",
     "transformers",
+    "huggingface_hub",
     "elasticsearch",
     "elastic_transport",
     "httpx",
@@ -55,6 +58,7 @@ def quiet_libraries(verbose: bool | None = None) -> None:
         warnings.filterwarnings("ignore", module=r"pypdf(\..*)?$")
     # transformers reads these when it is imported; importing it here would cost a second to commands without a model
     os.environ["TRANSFORMERS_VERBOSITY"] = "info" if verbose else "error"
+    os.environ["HF_HUB_VERBOSITY"] = "info" if verbose else "error"  # the hub sets its logger's level on import
     os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "0" if verbose else "1"
     if "transformers" in sys.modules:  # already imported: tell it directly
         from transformers.utils import logging as hf_logging
