@@ -22,7 +22,7 @@ import pytest
 
 from extractive_qa.prompt import PROMPT
 from extractive_qa.testing.processes import SOURCE_ROOT, process_environment, run_cli
-from tests.conftest import DATA_DIR
+from tests.conftest import DATA_DIR, ROOT
 
 pytestmark = pytest.mark.model
 
@@ -165,3 +165,23 @@ def test_without_a_question_or_a_terminal_it_is_the_usage_error_it_was(env: dict
     )
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.splitlines()[-1] == "extractive-qa ask: error: the following arguments are required: question"
+
+
+def test_the_readme_prompt_example_runs_as_documented(tmp_path: Path, shared_model: Path) -> None:
+    text = (ROOT / "README.md").read_text("utf-8")
+    lines = text.split("<!-- prompt-example -->", 1)[1].split("```", 2)[1].split("\n", 1)[1].splitlines()
+    assert lines[0] == "$ extractive-qa ask --top-k 1" and lines[-1] == "question> ^D"
+    settings = {"EQA_MODEL": str(shared_model), "EQA_STORE_PATH": str(tmp_path / "ix"), "XDG_STATE_HOME": str(tmp_path)}
+    assert run_cli("index", str(DATA_DIR), "--no-progress", env=settings).returncode == 0
+    terminal = Terminal("--top-k", "1", env=settings)
+    try:
+        assert terminal.read_until(re.escape(PROMPT)).strip() == lines[1]  # "Ask a question; Ctrl-D leaves."
+        asked = [n for n, line in enumerate(lines) if line.startswith(PROMPT) and line != "question> ^D"]
+        for n in asked:
+            shown = terminal.ask(lines[n].removeprefix(PROMPT)).splitlines()
+            assert shown[0] == lines[n + 1]  # "1. 8  (confidence 97%, source: Oxygen.txt)"
+            assert shown[1].startswith(lines[n + 2].removesuffix("...")), shown[1]  # the passage, cut short
+        os.write(terminal.fd, b"\x04")
+        assert terminal.exit_code() == 0
+    finally:
+        terminal.close()

@@ -55,6 +55,8 @@ def example(name: str) -> Block:
 RUN_ELSEWHERE = {
     "<!-- haystack3-example -->": "tests/test_readme_haystack3.py",
     "<!-- sync-example -->": "tests/indexing/test_readme_sync.py",
+    "<!-- watch-example -->": "tests/indexing/test_watch.py",
+    "<!-- prompt-example -->": "tests/test_prompt.py",
 }
 #: Blocks run here, by their marker's name.
 RUN_HERE = ("command-line", "python-api", "tune-and-use")

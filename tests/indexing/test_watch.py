@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from extractive_qa.testing.processes import (
     serve_command,
     start_server,
 )
+from tests.conftest import ROOT
 from tests.http.servers import server_env
 
 #: How long a change may take to show (the watch's coalescing takes well under a second of it).
@@ -36,14 +38,14 @@ DEADLINE_S = 20.0
 class WatchProcess:
     """A running `extractive-qa index --watch FOLDER` whose output goes to files."""
 
-    def __init__(self, folder: Path, tmp: Path, *options: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, folder: Path, tmp: Path, *options: str, env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> None:
         self.out_path, self.err_path = tmp / "watch.out", tmp / "watch.err"
         command = [sys.executable, "-m", "extractive_qa.cli", "index", "--watch", str(folder), *options]
         with self.out_path.open("wb") as out, self.err_path.open("wb") as err:
-            self.process = subprocess.Popen(
-                command, cwd=SOURCE_ROOT, env=process_environment(inherit_settings=True, **(env or {})), stdout=out,
-                stderr=err,
-            )  # fmt: skip
+            environment = process_environment(inherit_settings=True, **(env or {}))
+            self.process = subprocess.Popen(command, cwd=cwd or SOURCE_ROOT, env=environment, stdout=out, stderr=err)
         self.wait_for(lambda: "watching " in self.out(), "the watch to start")
 
     def out(self) -> str:
@@ -223,3 +225,35 @@ def test_a_server_answers_while_the_watch_indexes(folder: Path, tmp_path: Path, 
     finally:
         server.stop()
         watch.kill()
+
+
+def readme_block(marker: str) -> list[str]:
+    """The lines of the README's code block after `marker`."""
+    text = (ROOT / "README.md").read_text("utf-8")
+    return text.split(marker, 1)[1].split("```", 2)[1].split("\n", 1)[1].splitlines()
+
+
+def shape(line: str) -> str:
+    """A line with its numbers, times and watched path left out: what stays the same from run to run."""
+    line = re.sub(r"^watching .* \(", "watching PATH (", line)
+    return re.sub(r"\d+(\.\d+)?", "N", line).replace("N:N:N", "TIME")
+
+
+def test_the_readme_watch_example_runs_as_documented(tmp_path: Path) -> None:
+    command, *shown = readme_block("<!-- watch-example -->")
+    assert shlex.split(command) == ["extractive-qa", "index", "--watch", "notes/"]
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "plant.txt").write_text("The Quorvex plant was opened in 1911 in Tallinn.", "utf-8")
+    (notes / "lake.txt").write_text("Lake Peipus lies on the border of Estonia.", "utf-8")
+    watch = WatchProcess(Path("notes"), tmp_path, "--store-path", str(tmp_path / "index"), cwd=tmp_path)
+    try:
+        (notes / "plant.txt").write_text("The Quorvex plant was opened in 1923 in Narva.", "utf-8")
+        watch.wait_for(lambda: len(watch.batch_lines()) == 1, "the change's line")
+        (notes / "lake.txt").unlink()
+        watch.wait_for(lambda: len(watch.batch_lines()) == 2, "the deletion's line")
+        watch.stop()
+        printed = watch.out().splitlines()
+    finally:
+        watch.kill()
+    assert [shape(line) for line in printed] == [shape(line.removeprefix("# ")) for line in shown]
