@@ -212,6 +212,19 @@ class QAResult:
         """The best span found, whether or not it cleared the no-answer threshold (`None` when there is none)."""
         return next((a for a in self.answers if not a.is_no_answer), None)
 
+    @property
+    def min_confidence(self) -> float | None:
+        """
+        The confidence an answer needed under the decision applied to this question (its threshold in the unit of
+        `confidence`), from the no-answer entry's signal and threshold; `None` when no decision was recorded.
+        """
+        entry = next((a for a in self.answers if a.is_no_answer), None)
+        meta = entry.meta if entry is not None else {}
+        signal, threshold = meta.get("signal"), meta.get("threshold")
+        if not isinstance(signal, str) or isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+            return None
+        return min_confidence(signal, float(threshold))
+
     @classmethod
     def from_extracted(cls, question: str, answers: list[ExtractedAnswer]) -> QAResult:
         """
@@ -244,7 +257,12 @@ class QAResult:
     def to_dict(self) -> dict[str, Any]:
         """The result as strict JSON holds it (what `--json`, HTTP and MCP show)."""
         return json_safe(
-            {"question": self.question, "no_answer": self.no_answer, "answers": [a.to_dict() for a in self.answers]}
+            {
+                "question": self.question,
+                "no_answer": self.no_answer,
+                "min_confidence": self.min_confidence,
+                "answers": [a.to_dict() for a in self.answers],
+            }
         )
 
     def format(self) -> str:

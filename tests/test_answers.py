@@ -180,6 +180,20 @@ def test_the_threshold_in_the_unit_of_the_confidence_shown() -> None:
     assert [a.data for a in decided] == ["Tallinn", None, "Tartu"]
 
 
+def test_a_result_carries_the_threshold_it_was_decided_by_as_a_confidence() -> None:
+    diff = 0.936789
+    decided = NoAnswerThreshold(threshold=diff).run(answers=[_span("Tallinn", -2.0), _span("Tartu", 1.5)])["answers"]
+    result = QAResult.from_extracted("q", decided)
+    assert result.min_confidence == pytest.approx(0.2816, abs=1e-4)
+    data = result.to_dict()
+    assert data["min_confidence"] == result.min_confidence
+    # an answer is above the threshold exactly when its confidence is at least the one the result names
+    for answer in data["answers"]:
+        if answer["text"] is not None:
+            assert answer["below_threshold"] == (answer["confidence"] < data["min_confidence"])
+    assert QAResult(question="q", answers=[]).to_dict()["min_confidence"] is None
+
+
 def test_under_the_score_signal_the_confidence_is_the_score() -> None:
     decided = NoAnswerThreshold(signal="score", threshold=0.5).run(answers=[_span("Tartu", -3.0, score=0.42)])
     result = QAResult.from_extracted("q", decided["answers"])

@@ -149,6 +149,11 @@ class AskResult(BaseModel):
     no_answer: bool = Field(
         description="True when the decision is that the documents hold no answer (the first entry is no-answer)."
     )
+    min_confidence: float | None = Field(
+        default=None,
+        description="The confidence an answer needed under the threshold applied to this question (0 to 1, the unit "
+        "of `confidence`); null when no decision was recorded.",
+    )
     answers: list[AnswerModel] = Field(
         description=(
             "The answers that cleared the no-answer threshold, then the no-answer entry, then answers that did not."
