@@ -199,6 +199,9 @@ def _answerer(args: argparse.Namespace) -> Any:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from extractive_qa.logs import quiet_libraries
+
+    quiet_libraries(verbose=args.verbose)
     if args.command == "serve":
         return _serve(args)
     from extractive_qa.evaluation.cli import EVALUATION_COMMANDS, run_evaluation_command
@@ -379,12 +382,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code (0 ok, 1 nothing indexed, 2+ errors, see `extractive_qa.errors`)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    from extractive_qa.logs import quiet_libraries
-
-    quiet_libraries(verbose=args.verbose)
-    if args.command == "ask" and not args.questions and not sys.stdin.isatty():
+    prompting = args.command == "ask" and not args.questions
+    if prompting and not sys.stdin.isatty():
         args.usage_error("the following arguments are required: question")
     try:
+        if prompting:  # before any thread starts: Ctrl-C is the prompt's (extractive_qa.prompt)
+            from extractive_qa.prompt import interrupts_held
+
+            with interrupts_held():
+                return _run(args)
         return _run(args)
     except QAError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from extractive_qa.prompt import PROMPT
+from extractive_qa.testing.answer_lines import assert_same_answer_line
 from extractive_qa.testing.processes import SOURCE_ROOT, process_environment, run_cli
 from tests.conftest import DATA_DIR, ROOT
 
@@ -130,6 +131,25 @@ def test_the_prompt_answers_as_ask_does_and_ctrl_d_leaves(
     assert QUESTION in history and second in history
 
 
+def sigint_blocked_by_thread(pid: int) -> dict[int, bool]:
+    """Whether each thread of process `pid` blocks SIGINT (from Linux's /proc), by thread id."""
+    blocked = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        mask = next(line for line in (task / "status").read_text().splitlines() if line.startswith("SigBlk:"))
+        blocked[int(task.name)] = bool(int(mask.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+    return blocked
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc to read threads' signal masks")
+def test_only_the_waiting_prompt_takes_ctrl_c(terminal: Terminal) -> None:
+    """A Ctrl-C handed to a worker thread would leave the prompt asleep: while it waits, only it may take one."""
+    assert terminal.ask(QUESTION).startswith("1. 8")  # the reader's threads have all started
+    blocked = sigint_blocked_by_thread(terminal.pid)
+    assert blocked.pop(terminal.pid) is False  # the main thread, waiting for a line
+    workers = [thread for thread, held in blocked.items() if not held]
+    assert blocked and not workers, f"threads that would take Ctrl-C: {workers}"
+
+
 def test_ctrl_c_leaves_cleanly(terminal: Terminal) -> None:
     os.write(terminal.fd, b"half a quest")
     os.write(terminal.fd, b"\x03")  # Ctrl-C: SIGINT from the terminal
@@ -179,7 +199,7 @@ def test_the_readme_prompt_example_runs_as_documented(tmp_path: Path, shared_mod
         asked = [n for n, line in enumerate(lines) if line.startswith(PROMPT) and line != "question> ^D"]
         for n in asked:
             shown = terminal.ask(lines[n].removeprefix(PROMPT)).splitlines()
-            assert shown[0] == lines[n + 1]  # "1. 8  (confidence 97%, source: Oxygen.txt)"
+            assert_same_answer_line(shown[0], lines[n + 1])  # "1. 8  (confidence 98%, source: Oxygen.txt)"
             assert shown[1].startswith(lines[n + 2].removesuffix("...")), shown[1]  # the passage, cut short
         os.write(terminal.fd, b"\x04")
         assert terminal.exit_code() == 0
