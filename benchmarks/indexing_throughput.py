@@ -59,6 +59,7 @@ from extractive_qa.app.pipeline_loader import build_pipeline  # noqa: E402
 from extractive_qa.indexing.files import iter_files  # noqa: E402
 from extractive_qa.indexing.report import IndexReport  # noqa: E402
 from extractive_qa.pipeline_files import apply_settings, pipeline_path, read_pipeline_yaml  # noqa: E402
+from extractive_qa.testing.machine import cpu_description  # noqa: E402
 
 PLAIN_WRITER = "haystack.components.writers.document_writer.DocumentWriter"
 
@@ -176,7 +177,7 @@ def measure_incremental(copies: int, workdir: Path, output: Path) -> None:
     assert synced.unchanged == len(files) - 2  # one changed, one deleted
     print(f"unchanged re-run / first run: {rows['unchanged_over_first']}")
     output.parent.mkdir(parents=True, exist_ok=True)
-    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    machine = f"{cpu_description()}, Python {platform.python_version()}"
     output.write_text(json.dumps({"command": " ".join(sys.argv), "machine": machine, **rows}, indent=2) + "\n")
     print(f"written to {output}")
 
@@ -188,7 +189,6 @@ def measure_watch(copies: int, changes: int, workdir: Path, output: Path) -> Non
     import subprocess
 
     from extractive_qa.store.configured_store import open_store
-    from extractive_qa.testing.machine import cpu_description
     from extractive_qa.testing.processes import SOURCE_ROOT, process_environment
 
     folder = collection(copies, workdir)
@@ -342,7 +342,7 @@ def main() -> None:
         json.dumps(
             {
                 "command": " ".join(sys.argv),
-                "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+                "machine": f"{cpu_description()}, Python {platform.python_version()}",
                 "results": results,
             },
             indent=2,

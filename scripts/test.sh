@@ -7,7 +7,8 @@
 #   scripts/test_haystack3.sh       # everything again on Haystack 3, in .venv-haystack3 (this script, with the
 #                                   # environment below)
 # Environment (all optional): EQA_VENV and EQA_EXTRA choose the virtual environment and the Haystack line
-# (scripts/setup.sh: .venv and haystack2 by default); EQA_SKIP_ELASTICSEARCH=1 and EQA_SKIP_BROWSER=1 leave those out.
+# (scripts/setup.sh: .venv and haystack2 by default); EQA_SKIP_ELASTICSEARCH=1 and EQA_SKIP_BROWSER=1 leave those out;
+# EQA_TEST_WORKERS sets the number of test processes (default: the cores, at most 4; 1: no parallel run).
 # Tests that need ../shared (the small QA model and SQuAD data) skip with a reason when it is absent.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -54,4 +55,11 @@ stop_es() { if [ "$started_es" = 1 ]; then scripts/elasticsearch.sh stop || true
 trap stop_es EXIT
 "$venv/bin/ruff" format --check . >/dev/null || { echo "ruff format: files need formatting (run $venv/bin/ruff format .)" >&2; exit 1; }
 "$venv/bin/ruff" check --quiet .
-"$venv/bin/python" -m pytest "$@"
+# The suite runs on several processes (pytest-xdist), one test file per process so that a file's fixtures (its
+# server, its index) stay together: as many as there are cores, at most 4 (most tests wait on processes, servers or
+# Elasticsearch, so two processes nearly halve the time on 2 cores). EQA_TEST_WORKERS=1 runs it in one process.
+cores="$(nproc 2>/dev/null || echo 1)"
+workers="${EQA_TEST_WORKERS:-$(( cores < 4 ? cores : 4 ))}"
+parallel=()
+if [ "$workers" -gt 1 ]; then parallel=(-n "$workers" --dist loadfile); fi
+"$venv/bin/python" -m pytest "${parallel[@]}" "$@"

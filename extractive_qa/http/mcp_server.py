@@ -139,8 +139,19 @@ def create_mcp(application: ServedApplication) -> Any:
                 )
             ),
         ] = None,
+        min_confidence: Annotated[
+            float | None,
+            Field(
+                description=(
+                    "Give answers only from this confidence up (0 to 1, exclusive; 0.3 for 30%), in the unit of "
+                    "`confidence`; by default the server's threshold, which the result's `min_confidence` states."
+                ),
+                gt=0,
+                lt=1,
+            ),
+        ] = None,
     ) -> AskResult:
-        return await _call(application.ask, question, top_k=top_k, filters=filters)
+        return await _call(application.ask, question, top_k=top_k, filters=filters, min_confidence=min_confidence)
 
     @mcp.tool(
         name="index_text",

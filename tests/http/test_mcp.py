@@ -80,7 +80,8 @@ def test_the_tools_are_the_applications_and_no_deploy_tools(exposed: Server) -> 
     assert tools["list_sources"].annotations.readOnlyHint is True
     assert not {name for name in tools if "deploy" in name or "pipeline" in name}
     schema = tools["ask_documents"].inputSchema
-    assert schema["required"] == ["question"] and {"question", "top_k", "filters"} <= set(schema["properties"])
+    assert schema["required"] == ["question"]
+    assert {"question", "top_k", "filters", "min_confidence"} <= set(schema["properties"])
     assert schema["properties"]["top_k"]["maximum"] == 100
     assert "source" in tools["ask_documents"].description
 
@@ -103,6 +104,21 @@ def test_ask_documents_gives_the_answer_and_its_source(exposed: Server) -> None:
     only = {"field": "meta.file_name", "operator": "==", "value": "engine.pdf"}
     filtered = call(exposed, "ask_documents", {"question": "What is the atomic number of oxygen?", "filters": only})
     assert {a["source"] for a in filtered.structuredContent["answers"] if a["text"]} <= {"engine.pdf"}
+
+
+def test_min_confidence_is_the_threshold_in_the_unit_answers_show(exposed: Server) -> None:
+    question = {"question": "What is the atomic number of oxygen?", "top_k": 3}
+    default = call(exposed, "ask_documents", question).structuredContent
+    assert 0 < default["min_confidence"] < 1  # the server's threshold, as a confidence
+    best = default["answers"][0]
+    assert best["text"] == "8" and best["confidence"] > default["min_confidence"]
+    strict = call(exposed, "ask_documents", {**question, "min_confidence": 0.999}).structuredContent
+    assert strict["min_confidence"] == pytest.approx(0.999, abs=1e-9)  # applied: what the result states
+    assert strict["no_answer"] is True and strict["answers"][0]["text"] is None
+    assert next(a for a in strict["answers"] if a["text"] == "8")["below_threshold"] is True
+    for wrong in (0, 1, 1.5, "high"):
+        refused = call(exposed, "ask_documents", {**question, "min_confidence": wrong})
+        assert refused.isError and "min_confidence" in refused.content[0].text, refused.content
 
 
 def test_index_text_then_ask(exposed: Server) -> None:

@@ -203,6 +203,10 @@
         $("ask-status").textContent = `Not answered: ${errorMessage(response.status, data)}`;
         return;
       }
+      // The slider follows the threshold the server applied, unless the user moved it.
+      if (state.minConfidence === null && typeof data.result.min_confidence === "number") {
+        setSlider(data.result.min_confidence);
+      }
       renderResult(data.result);
       $("ask-status").textContent = "";
     } catch (error) {
