@@ -96,6 +96,11 @@ def rule_text(signal: str, threshold: float) -> str:
     return f"confidence >= {percent(min_confidence(signal, threshold))} ({raw.get(signal, signal)} {threshold:g})"
 
 
+def _described(description: str, examples: list[Any] | None = None) -> dict[str, Any]:
+    """A dataclass field's metadata: its description for people and schemas, and example values where they help."""
+    return {"description": description, **({"examples": examples} if examples else {})}
+
+
 def shown_order(answers: list[Answer]) -> list[Answer]:
     """
     The answers in the order every interface shows them: those that cleared the threshold by confidence (highest
@@ -113,26 +118,103 @@ def shown_order(answers: list[Answer]) -> list[Answer]:
 
 @dataclass
 class Answer:
-    """One answer span, or the no-answer entry (`text is None`)."""
+    """
+    One answer span, or the no-answer entry (`text is None`).
 
-    text: str | None
-    score: float
-    document_id: str | None = None
-    source: str | None = None
-    file_path: str | None = None
-    start: int | None = None
-    end: int | None = None
-    context: str | None = None
-    context_start: int | None = None
-    context_end: int | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
-    document_meta: dict[str, Any] = field(default_factory=dict)
-    answer_id: str | None = None
-    page_number: int | None = None
-    confidence: float | None = None
-    confidence_basis: ConfidenceBasis | None = None
-    below_threshold: bool = False
-    reason: str | None = None
+    Each field's `metadata["description"]` says what it holds: the one description of the field, which the HTTP
+    schema (`extractive_qa.http.models.AnswerModel`, built from these fields), the MCP tool's output schema and the
+    OpenAPI page show.
+    """
+
+    text: str | None = field(
+        metadata=_described("The answer span, exactly as in the passage; null for the no-answer entry.")
+    )
+    score: float = field(
+        metadata=_described(
+            "The answer's score in [0, 1]; for the no-answer entry, the model's probability of no answer."
+        )
+    )
+    document_id: str | None = field(default=None, metadata=_described("The id of the passage the answer was found in."))
+    source: str | None = field(
+        default=None, metadata=_described("The file name (or indexed text name) the passage comes from.")
+    )
+    file_path: str | None = field(
+        default=None,
+        metadata=_described(
+            "The path the passage comes from on the server's disk: null unless the server is set to show it "
+            "(EQA_SHOW_FILE_PATHS=1); `source` names the file."
+        ),
+    )
+    start: int | None = field(
+        default=None, metadata=_described("Character offset of the answer's start in the passage.")
+    )
+    end: int | None = field(
+        default=None, metadata=_described("Character offset just after the answer's end in the passage.")
+    )
+    context: str | None = field(
+        default=None, metadata=_described("The text around the answer (up to 150 characters on each side).")
+    )
+    context_start: int | None = field(
+        default=None, metadata=_described("Character offset of the answer's start in `context`.")
+    )
+    context_end: int | None = field(
+        default=None, metadata=_described("Character offset just after the answer's end in `context`.")
+    )
+    meta: dict[str, Any] = field(
+        default_factory=dict,
+        metadata=_described(
+            "The reader's evidence: `null_score_diff`, `supporting_documents` and `support` (passages that gave the "
+            "same answer); for the no-answer entry `answerable`, `signal` and `threshold`."
+        ),
+    )
+    document_meta: dict[str, Any] = field(
+        default_factory=dict,
+        metadata=_described("The passage's metadata (file_name, split_id, split_idx_start, page_number, ...)."),
+    )
+    answer_id: str | None = field(
+        default=None,
+        metadata=_described(
+            "The answer's id (the same question and span always get the same id): rate it with POST /feedback. "
+            "Null for the no-answer entry."
+        ),
+    )
+    page_number: int | None = field(
+        default=None,
+        metadata=_described(
+            "The page the answer span stands on, in PDF documents (also when its passage crosses a page break); "
+            "null elsewhere."
+        ),
+    )
+    confidence: float | None = field(
+        default=None,
+        metadata=_described(
+            "A confidence people can read, 0 to 1: the calibrated answerability probability where the no-answer "
+            "decision is calibrated, else the model's odds of this span against no answer. For the no-answer entry: "
+            "1 minus the best answer's."
+        ),
+    )
+    confidence_basis: ConfidenceBasis | None = field(
+        default=None,
+        metadata=_described(
+            "What `confidence` is: `calibrated` (fitted by tune-threshold), `null_score` (uncalibrated), `score` "
+            "(the reader's score, where the reader gives no null score)."
+        ),
+    )
+    below_threshold: bool = field(
+        default=False,
+        metadata=_described(
+            "True for answers that did not clear the no-answer threshold (listed after the no-answer entry)."
+        ),
+    )
+    reason: str | None = field(
+        default=None,
+        metadata=_described(
+            'Why, in one short phrase: on the no-answer entry, why the decision is no answer (e.g. "no passage '
+            'mentions Veltmark", "the best candidate is below the threshold"); on an answer below the threshold, '
+            "why it did not pass. Null on answers given.",
+            examples=["no passage mentions Veltmark"],
+        ),
+    )
 
     @property
     def is_no_answer(self) -> bool:

@@ -13,11 +13,18 @@ from haystack.document_stores.types import DocumentStore
 
 from extractive_qa.answers import QAResult
 from extractive_qa.app.pipeline_loader import load_pipeline, read_documents, warm_up
-from extractive_qa.app.validation import MAX_RETRIEVER_TOP_K, MAX_TOP_K, validate_count, validate_question
+from extractive_qa.app.validation import (
+    DEFAULT_TOP_K,
+    MAX_RETRIEVER_TOP_K,
+    MAX_TOP_K,
+    validate_count,
+    validate_question,
+)
 from extractive_qa.components.no_answer_decision import threshold_for_confidence, validate_threshold
 from extractive_qa.errors import InvalidField, InvalidQuestion, NothingIndexed, ServerBusy, SourceNotFound
-from extractive_qa.indexing.indexer import index_files, index_texts
+from extractive_qa.indexing.indexer import index_files, index_texts, index_uploads
 from extractive_qa.indexing.report import IndexReport
+from extractive_qa.indexing.uploads import Upload
 from extractive_qa.logs import quiet_libraries
 from extractive_qa.settings import DEFAULT_BATCH_SIZE, Settings
 from extractive_qa.store import memory_file
@@ -174,6 +181,19 @@ class QuestionAnswerer:
         pipeline = self.indexing_pipeline
         return self._writing(lambda: index_texts(pipeline, store, texts))
 
+    def index_uploads(self, uploads: Iterable[Upload]) -> IndexReport:
+        """
+        Indexes uploaded files (their bytes, never a path) with the indexing pipeline; a name indexed before is
+        replaced. Each file is checked first (`check_upload`); one that fails is skipped with its reason.
+
+        :param uploads: The files, under unique names.
+        :returns: The report: `files_read` counts the files indexed, `passages_per_source` each one's passages,
+            `skipped` the files not indexed and why.
+        """
+        store = self.document_store
+        pipeline = self.indexing_pipeline
+        return self._writing(lambda: index_uploads(pipeline, store, list(uploads)))
+
     def remove(self, paths: Iterable[str | Path]) -> int:
         """
         Removes every passage of the given sources, each named by its path or as `find_source` takes it (its id, or
@@ -240,7 +260,7 @@ class QuestionAnswerer:
         self,
         question: str,
         *,
-        top_k: int = 5,
+        top_k: int = DEFAULT_TOP_K,
         filters: dict[str, Any] | None = None,
         threshold: float | None = None,
         retriever_top_k: int | None = None,
@@ -349,7 +369,7 @@ class QuestionAnswerer:
         question: str,
         texts: str | list[str],
         *,
-        top_k: int = 5,
+        top_k: int = DEFAULT_TOP_K,
         threshold: float | None = None,
         min_confidence: float | None = None,
     ) -> QAResult:

@@ -1,4 +1,9 @@
-"""The checks every way in (CLI, Python, HTTP) applies to a question and its numbers, with one message each."""
+"""
+The checks every way in (CLI, Python, HTTP, MCP) applies to a question and its numbers, with one message each.
+
+`QuestionAnswerer.ask` and `answer` apply them, whichever way a question came; the HTTP and MCP schemas state the
+same bounds from these constants (`extractive_qa.http.models`: `TopK`, `RetrieverTopK`).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,9 @@ from typing import Any
 
 from extractive_qa.errors import InvalidQuestion
 
+#: The answers a question gets unless it asks for another number (`top_k`), from the Python API, HTTP and MCP.
+DEFAULT_TOP_K = 5
+#: The most answers one question may ask for (`top_k`), whatever the way in.
 MAX_TOP_K = 100
 #: The most passages the reader may read for one question (`retriever_top_k`), whatever the way in.
 MAX_RETRIEVER_TOP_K = 50

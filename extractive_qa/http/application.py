@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from extractive_qa.answers import Answer, QAResult
 from extractive_qa.app.question_answerer import QuestionAnswerer
+from extractive_qa.app.validation import DEFAULT_TOP_K
 from extractive_qa.components.no_answer_decision import min_confidence
 from extractive_qa.document_types import SUPPORTED_SUFFIXES
 from extractive_qa.errors import (
@@ -51,11 +52,10 @@ from extractive_qa.http.models import (
     UploadedFile,
     UploadResult,
 )
-from extractive_qa.indexing.indexer import index_uploads
 from extractive_qa.indexing.texts import as_text
 from extractive_qa.indexing.uploads import Upload, check_upload
 from extractive_qa.settings import Settings
-from extractive_qa.store.configured_store import StoreDamaged, persist, store_errors, store_health
+from extractive_qa.store.configured_store import StoreDamaged, store_errors, store_health
 from extractive_qa.utils import find_cause
 
 
@@ -201,7 +201,7 @@ class ServedApplication:
         self,
         question: str,
         *,
-        top_k: int = 5,
+        top_k: int = DEFAULT_TOP_K,
         filters: Filters | Mapping[str, Any] | None = None,
         threshold: float | None = None,
         retriever_top_k: int | None = None,
@@ -309,12 +309,7 @@ class ServedApplication:
             count = 0
             if accepted:
                 with self.gate.slot(), self.store_lock.write():
-                    store = self.qa.document_store
-                    try:
-                        with store_errors(self.settings):
-                            report = index_uploads(self.qa.indexing_pipeline, store, accepted)
-                    finally:
-                        persist(store, self.settings)
+                    report = self.qa.index_uploads(accepted)
                     count = self.qa.count_documents()
             skipped_later = dict(report.skipped) if report else {}
             files = []

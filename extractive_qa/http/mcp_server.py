@@ -43,11 +43,11 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import Field
 
-from extractive_qa.app.validation import MAX_TOP_K
+from extractive_qa.app.validation import DEFAULT_TOP_K
 from extractive_qa.errors import QAError
 from extractive_qa.http.application import DEFAULT_SOURCES_PAGE, MAX_SOURCES_PAGE, ServedApplication
 from extractive_qa.http.guard import MCP_PATH
-from extractive_qa.http.models import AskResult, Filters, IndexResult, Scalar, SourcesResult
+from extractive_qa.http.models import AskResult, Filters, IndexResult, MinConfidence, Scalar, SourcesResult, TopK
 from extractive_qa.store.sources import MAX_KEY_CHARS
 
 SERVER_NAME = "extractive-qa"
@@ -127,9 +127,7 @@ def create_mcp(application: ServedApplication) -> Any:
     )
     async def ask_documents(
         question: Annotated[str, Field(description="The question in plain language.", strict=True)],
-        top_k: Annotated[
-            int, Field(description="How many distinct answers to return.", ge=1, le=MAX_TOP_K, strict=True)
-        ] = 5,
+        top_k: Annotated[TopK, Field(description="How many distinct answers to return.")] = DEFAULT_TOP_K,
         filters: Annotated[
             Filters | None,
             Field(
@@ -140,14 +138,12 @@ def create_mcp(application: ServedApplication) -> Any:
             ),
         ] = None,
         min_confidence: Annotated[
-            float | None,
+            MinConfidence,
             Field(
                 description=(
                     "Give answers only from this confidence up (0 to 1, exclusive; 0.3 for 30%), in the unit of "
                     "`confidence`; by default the server's threshold, which the result's `min_confidence` states."
                 ),
-                gt=0,
-                lt=1,
             ),
         ] = None,
     ) -> AskResult:

@@ -5,11 +5,29 @@ The HTTP API's typed requests and responses (pydantic): what `/ask/run`, `/index
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import dataclasses
+import inspect
+import typing
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from extractive_qa.answers import Answer
+from extractive_qa.app.validation import MAX_RETRIEVER_TOP_K, MAX_TOP_K
 
 Scalar = str | int | float | bool | None
+
+# ---- a question's numbers, as the request schemas state them -------------------------------------------------
+# The bounds are the rule's own constants (`extractive_qa.app.validation`), whose checks `QuestionAnswerer.ask`
+# applies however a question comes; these types only state them in the OpenAPI and MCP schemas (and refuse a value
+# outside them before it queues).
+
+#: `top_k`: the number of distinct answers, 1 to `MAX_TOP_K`.
+TopK = Annotated[int, Field(strict=True, ge=1, le=MAX_TOP_K)]
+#: `retriever_top_k`: the passages the reader reads, 1 to `MAX_RETRIEVER_TOP_K` (null: the query YAML's).
+RetrieverTopK = Annotated[int | None, Field(strict=True, ge=1, le=MAX_RETRIEVER_TOP_K)]
+#: `min_confidence`: the confidence an answer needs, 0 to 1 exclusive (null: the server's threshold).
+MinConfidence = Annotated[float | None, Field(gt=0, lt=1)]
 
 # ---- requests -------------------------------------------------------------------------------------------------
 
@@ -75,71 +93,30 @@ class TextDocument(BaseModel):
 # ---- responses ------------------------------------------------------------------------------------------------
 
 
-class AnswerModel(BaseModel):
-    """One answer, or the no-answer entry (`text` is null)."""
+def model_of(kind: type, name: str) -> type[BaseModel]:
+    """
+    The pydantic model of a dataclass as its JSON (`dataclasses.asdict`) shows it: its fields with their types and
+    descriptions (each field's `metadata["description"]` and `metadata["examples"]`; the first paragraph of its
+    docstring describes the model), every field required, as every object has them all. A field added to the
+    dataclass appears in every schema built from it.
 
-    text: str | None = Field(description="The answer span, exactly as in the passage; null for the no-answer entry.")
-    score: float = Field(
-        description="The answer's score in [0, 1]; for the no-answer entry, the model's probability of no answer."
-    )
-    document_id: str | None = Field(description="The id of the passage the answer was found in.")
-    source: str | None = Field(description="The file name (or indexed text name) the passage comes from.")
-    file_path: str | None = Field(
-        description=(
-            "The path the passage comes from on the server's disk: null unless the server is set to show it "
-            "(EQA_SHOW_FILE_PATHS=1); `source` names the file."
+    :param kind: The dataclass.
+    :param name: The model's name (what OpenAPI and MCP schemas call it).
+    """
+    hints = typing.get_type_hints(kind)
+    fields: dict[str, Any] = {
+        item.name: (
+            hints[item.name],
+            Field(description=item.metadata.get("description"), examples=item.metadata.get("examples")),
         )
-    )
-    document_meta: dict[str, Any] = Field(
-        default_factory=dict,
-        description="The passage's metadata (file_name, split_id, split_idx_start, page_number, ...).",
-    )
-    start: int | None = Field(description="Character offset of the answer's start in the passage.")
-    end: int | None = Field(description="Character offset just after the answer's end in the passage.")
-    context: str | None = Field(description="The text around the answer (up to 150 characters on each side).")
-    context_start: int | None = Field(description="Character offset of the answer's start in `context`.")
-    context_end: int | None = Field(description="Character offset just after the answer's end in `context`.")
-    meta: dict[str, Any] = Field(
-        default_factory=dict,
-        description=(
-            "The reader's evidence: `null_score_diff`, `supporting_documents` and `support` (passages that gave the "
-            "same answer); for the no-answer entry `answerable`, `signal` and `threshold`."
-        ),
-    )
-    answer_id: str | None = Field(
-        default=None,
-        description="The answer's id (the same question and span always get the same id): rate it "
-        "with POST /feedback. Null for the no-answer entry.",
-    )
-    page_number: int | None = Field(
-        default=None,
-        description="The page the answer span stands on, in PDF documents; null elsewhere.",
-    )
-    confidence: float | None = Field(
-        default=None,
-        description=(
-            "A confidence people can read, 0 to 1: the calibrated answerability probability where the no-answer "
-            "decision is calibrated, else the model's odds of this span against no answer. For the no-answer entry: "
-            "1 minus the best answer's."
-        ),
-    )
-    confidence_basis: Literal["calibrated", "null_score", "score"] | None = Field(
-        default=None,
-        description="What `confidence` is: `calibrated` (fitted by tune-threshold), `null_score` (uncalibrated), "
-        "`score` (the reader's score, where the reader gives no null score).",
-    )
-    below_threshold: bool = Field(
-        default=False, description="True for answers that did not clear the no-answer threshold (after the entry)."
-    )
-    reason: str | None = Field(
-        default=None,
-        description=(
-            'Why, in one short phrase: on the no-answer entry, why the decision is no answer (e.g. "no passage '
-            'mentions Veltmark", "the best candidate is below the threshold"); on an answer below the threshold, '
-            "why it did not pass. Null on answers given."
-        ),
-        examples=["no passage mentions Veltmark"],
-    )
+        for item in dataclasses.fields(kind)
+    }
+    summary = inspect.cleandoc(kind.__doc__ or name).split("\n\n")[0]
+    return create_model(name, __doc__=summary, **fields)
+
+
+#: One answer, or the no-answer entry: `extractive_qa.answers.Answer`'s fields, as JSON shows them.
+AnswerModel = model_of(Answer, "AnswerModel")
 
 
 class AskResult(BaseModel):

@@ -10,9 +10,9 @@ from typing import Annotated
 from hayhooks import BasePipelineWrapper
 from pydantic import Field
 
-from extractive_qa.app.validation import MAX_RETRIEVER_TOP_K, MAX_TOP_K
+from extractive_qa.app.validation import DEFAULT_TOP_K
 from extractive_qa.http.application import served_application
-from extractive_qa.http.models import AskResult, Filters
+from extractive_qa.http.models import AskResult, Filters, MinConfidence, RetrieverTopK, TopK
 
 
 class PipelineWrapper(BasePipelineWrapper):
@@ -25,11 +25,11 @@ class PipelineWrapper(BasePipelineWrapper):
     def run_api(
         self,
         question: Annotated[str, Field(examples=["What is the capital of Victoria?"])],
-        top_k: Annotated[int, Field(strict=True, ge=1, le=MAX_TOP_K)] = 5,
+        top_k: TopK = DEFAULT_TOP_K,
         filters: Filters | None = None,
         threshold: Annotated[float | None, Field(strict=True)] = None,
-        retriever_top_k: Annotated[int | None, Field(strict=True, ge=1, le=MAX_RETRIEVER_TOP_K)] = None,
-        min_confidence: Annotated[float | None, Field(gt=0, lt=1)] = None,
+        retriever_top_k: RetrieverTopK = None,
+        min_confidence: MinConfidence = None,
     ) -> AskResult:
         """
         Answers a question from the indexed documents.
