@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from extractive_qa import InvalidQuestion, ModelNotFound, NothingIndexed, QuestionAnswerer, Settings
+from extractive_qa.testing.paths import DATA_DIR, ROOT
 from extractive_qa.testing.processes import assert_one_line_error, run_cli, run_cli_in_this_process
-from tests.conftest import DATA_DIR, ROOT
 
 OXYGEN = DATA_DIR / "Oxygen.txt"
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from extractive_qa import QuestionAnswerer
+from extractive_qa.testing.paths import DATA_DIR, HELDOUT
 from extractive_qa.testing.processes import run_cli
-from tests.conftest import DATA_DIR, HELDOUT, needs_heldout, needs_shared_model
 
-pytestmark = [pytest.mark.model, needs_shared_model, needs_heldout]
+pytestmark = [pytest.mark.model, pytest.mark.usefixtures("shared_model", "heldout")]
 
 # The no-answer threshold (null-score difference) that maximizes F1 in open mode (retrieval over data/, top-10
 # passages) on 400 questions of the *other* half of the held-out articles (titles at even positions, sorted), for

@@ -22,11 +22,11 @@ from extractive_qa import NothingIndexed, QuestionAnswerer, Settings
 from extractive_qa.answers import percent
 from extractive_qa.components.no_answer_decision import min_confidence
 from extractive_qa.errors import InvalidField, InvalidSettings
-from extractive_qa.evaluation.tuning import set_threshold_in_yaml
+from extractive_qa.evaluation.tuned_yaml import set_threshold_in_yaml
 from extractive_qa.testing.browser import chromium, missing_browser
+from extractive_qa.testing.paths import DATA_DIR, ROOT
 from extractive_qa.testing.processes import Server, free_port, run_cli, serve_command, start_server
-from tests.conftest import DATA_DIR, ROOT
-from tests.http.servers import server_env
+from extractive_qa.testing.servers import server_env
 
 FILES = [
     DATA_DIR / name for name in ("Victoria (Australia).txt", "Oxygen.txt", "Normans.txt", "Fresno, California.txt")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from extractive_qa.testing.paths import ROOT
 from extractive_qa.testing.processes import assert_one_line_error, free_port, run_cli
-from tests.conftest import ROOT
 
 # The hub client's own request loop against a port nothing listens on: it logs every failed try as a warning
 # ("'...' thrown while requesting HEAD ...") before it gives up, as it does offline for a model name.

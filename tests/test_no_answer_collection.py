@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from extractive_qa import QuestionAnswerer, Settings
+from extractive_qa.testing.paths import DATA_DIR
 from extractive_qa.testing.processes import run_cli
-from tests.conftest import DATA_DIR, needs_shared_model
 
-pytestmark = [pytest.mark.model, needs_shared_model, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.model, pytest.mark.usefixtures("shared_model"), pytest.mark.timeout(900)]
 
 ISLAND = {
     "Veltmark.txt": (

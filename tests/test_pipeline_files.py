@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import PIPELINES_DIR
+from extractive_qa.testing.paths import PIPELINES_DIR
 
 STORES = ("", "_memory", "_elasticsearch")
 

@@ -22,8 +22,8 @@ import pytest
 
 from extractive_qa.prompt import PROMPT
 from extractive_qa.testing.answer_lines import assert_same_answer_line
+from extractive_qa.testing.paths import DATA_DIR, ROOT
 from extractive_qa.testing.processes import SOURCE_ROOT, process_environment, run_cli
-from tests.conftest import DATA_DIR, ROOT
 
 pytestmark = pytest.mark.model
 

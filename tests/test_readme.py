@@ -21,9 +21,9 @@ import pytest
 
 from extractive_qa.evaluation.squad_metric import load_squad
 from extractive_qa.testing.answer_lines import assert_same_answer_line
+from extractive_qa.testing.paths import DATA_DIR, HELDOUT, ROOT, SHARED_MODEL
 from extractive_qa.testing.processes import Server, free_port, process_environment, serve_command, start_server
-from tests.conftest import DATA_DIR, HELDOUT, ROOT, SHARED_MODEL, needs_shared_model
-from tests.http.servers import server_env
+from extractive_qa.testing.servers import server_env
 
 README = ROOT / "README.md"
 
@@ -124,7 +124,7 @@ def run_bash(code: str, folder: Path, store: Path) -> subprocess.CompletedProces
     )
 
 
-@needs_shared_model
+@pytest.mark.usefixtures("shared_model")  # skips where the model is not
 @pytest.mark.model
 def test_the_opening_answer(user_folder: Path, tmp_path: Path) -> None:
     block = next(b for b in readme_blocks() if b.first_line.startswith("$ extractive-qa ask"))
@@ -135,7 +135,7 @@ def test_the_opening_answer(user_folder: Path, tmp_path: Path) -> None:
     assert done.stdout.splitlines()[1].startswith(shown[1].split("...")[0] + "...")
 
 
-@needs_shared_model
+@pytest.mark.usefixtures("shared_model")  # skips where the model is not
 @pytest.mark.model
 def test_the_command_line_example(user_folder: Path, tmp_path: Path) -> None:
     done = run_bash(example("command-line").code, user_folder, tmp_path / "index")
@@ -148,7 +148,7 @@ def test_the_command_line_example(user_folder: Path, tmp_path: Path) -> None:
     assert int(out.strip().splitlines()[-1]) > 0  # count
 
 
-@needs_shared_model
+@pytest.mark.usefixtures("shared_model")  # skips where the model is not
 @pytest.mark.model
 def test_the_python_example_on_an_answer_and_a_no_answer(user_folder: Path, tmp_path: Path) -> None:
     env = process_environment(EQA_MODEL=str(SHARED_MODEL), EQA_STORE_PATH=str(tmp_path / "index"))
@@ -188,7 +188,7 @@ def labelled_questions(user_folder: Path) -> Path:
     return path
 
 
-@needs_shared_model
+@pytest.mark.usefixtures("shared_model")  # skips where the model is not
 @pytest.mark.model
 def test_tune_then_use(user_folder: Path, tmp_path: Path, labelled_questions: Path) -> None:
     shipped = (ROOT / "pipelines" / "query.yml").read_text(encoding="utf-8")
@@ -224,7 +224,7 @@ def keyless_server(tmp_path: Path) -> Iterator[Server]:
     running.stop()
 
 
-@needs_shared_model
+@pytest.mark.usefixtures("shared_model")  # skips where the model is not
 @pytest.mark.model
 @pytest.mark.server
 def test_the_mcp_python_client_runs_without_a_key(

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from haystack import Pipeline
 
-from tests.conftest import HAYSTACK_MAJOR, ROOT, SHARED_MODEL, needs_shared_model
+from extractive_qa.testing.haystack_major import HAYSTACK_MAJOR
+from extractive_qa.testing.paths import ROOT, SHARED_MODEL
 
 MARKER = "<!-- haystack3-example -->"
 TRUST_ARGUMENT = ', allowed_modules=["extractive_qa.components"]'
@@ -32,7 +33,7 @@ def test_the_example_trusts_exactly_the_application_components() -> None:
     assert "HAYSTACK_DESERIALIZATION_ALLOWLIST=extractive_qa.components" in code
 
 
-@needs_shared_model
+@pytest.mark.usefixtures("shared_model")  # skips where the model is not
 def test_the_readme_example_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = readme_example()
     code = code.replace('"/tmp/my-index"', repr(str(tmp_path / "index")))

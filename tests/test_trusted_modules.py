@@ -14,6 +14,7 @@ import yaml
 from extractive_qa.app.pipeline_loader import build_pipeline
 from extractive_qa.errors import InvalidSettings
 from extractive_qa.pipeline_files import read_pipeline_yaml
+from extractive_qa.testing.paths import PIPELINES_DIR
 from extractive_qa.testing.processes import assert_one_line_error, run_cli
 from extractive_qa.trusted_modules import (
     ALLOWLIST_ENV_VAR,
@@ -23,7 +24,6 @@ from extractive_qa.trusted_modules import (
     module_matches,
     named_classes,
 )
-from tests.conftest import PIPELINES_DIR
 
 # A class outside Haystack and the application: a harmless one, in the test suite's own package.
 FOREIGN_TYPE = "tests.test_trusted_modules.Foreign"

@@ -42,10 +42,7 @@ from pathlib import Path
 
 import requests
 
-import extractive_qa
-
-#: The directory that holds the `extractive_qa` package: the checkout, or site-packages for an installed wheel.
-SOURCE_ROOT = Path(extractive_qa.__file__).resolve().parent.parent
+from extractive_qa.testing.paths import ROOT as SOURCE_ROOT
 
 
 def free_port() -> int:

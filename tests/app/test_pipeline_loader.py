@@ -13,7 +13,7 @@ from extractive_qa.app.pipeline_loader import build_pipeline
 from extractive_qa.errors import InvalidSettings
 from extractive_qa.pipeline_files import apply_settings, pipeline_path, read_pipeline_yaml
 from extractive_qa.settings import Settings
-from tests.conftest import PIPELINES_DIR
+from extractive_qa.testing.paths import PIPELINES_DIR
 
 YAML_FILES = sorted(PIPELINES_DIR.glob("*.yml"))
 

@@ -7,7 +7,7 @@ from haystack import Document, ExtractedAnswer, Pipeline
 
 from extractive_qa.components.answer_deduplicator import AnswerDeduplicator
 from extractive_qa.components.utils import normalize_answer
-from tests.conftest import TRUST_COMPONENTS
+from extractive_qa.testing.haystack_major import TRUST_COMPONENTS
 
 
 def _answer(doc: Document, start: int, end: int, score: float) -> ExtractedAnswer:

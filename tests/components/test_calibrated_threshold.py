@@ -10,7 +10,7 @@ from haystack import Document, ExtractedAnswer, Pipeline
 
 from extractive_qa.components.answerability_features import FEATURES, compute_features
 from extractive_qa.components.no_answer_threshold import NoAnswerThreshold
-from tests.conftest import TRUST_COMPONENTS
+from extractive_qa.testing.haystack_major import TRUST_COMPONENTS
 
 DOC = Document(content="The Normans gave their name to Normandy, a region in France. Rollo was their leader.")
 

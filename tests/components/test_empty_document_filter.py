@@ -6,7 +6,7 @@ import pytest
 from haystack import Document, Pipeline
 
 from extractive_qa.components.empty_document_filter import EmptyDocumentFilter, has_text
-from tests.conftest import TRUST_COMPONENTS
+from extractive_qa.testing.haystack_major import TRUST_COMPONENTS
 
 
 def test_documents_without_visible_text_are_dropped_in_order() -> None:

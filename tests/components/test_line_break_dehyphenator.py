@@ -9,7 +9,7 @@ from extractive_qa.components.line_break_dehyphenator import (
     document_vocabulary,
     join_line_break_hyphens,
 )
-from tests.conftest import TRUST_COMPONENTS
+from extractive_qa.testing.haystack_major import TRUST_COMPONENTS
 
 
 def test_a_word_broken_at_a_line_end_is_joined_and_the_line_break_moves_after_it() -> None:

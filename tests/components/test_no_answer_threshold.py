@@ -6,7 +6,7 @@ import pytest
 from haystack import Document, ExtractedAnswer, Pipeline
 
 from extractive_qa.components.no_answer_threshold import NoAnswerThreshold
-from tests.conftest import TRUST_COMPONENTS
+from extractive_qa.testing.haystack_major import TRUST_COMPONENTS
 
 
 def _answers(diffs_scores: list[tuple[float, float]], query_diff: float) -> list[ExtractedAnswer]:

@@ -12,7 +12,7 @@ from extractive_qa.components.page_header_remover import (
     line_shape,
     remove_headers_and_footers,
 )
-from tests.conftest import TRUST_COMPONENTS
+from extractive_qa.testing.haystack_major import TRUST_COMPONENTS
 
 
 def test_line_shape_gives_the_words_and_the_numbers() -> None:

@@ -7,7 +7,7 @@ from haystack import Document, Pipeline
 from haystack.components.preprocessors import RecursiveDocumentSplitter
 
 from extractive_qa.components.passage_page_numbers import PassagePageNumbers, page_breaks, passage_end_page
-from tests.conftest import TRUST_COMPONENTS
+from extractive_qa.testing.haystack_major import TRUST_COMPONENTS
 
 
 def _last_text_page(source: str, start: int, passage: str) -> int:

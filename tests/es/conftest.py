@@ -1,5 +1,5 @@
 """
-Fixtures for the tests against a real Elasticsearch node.
+Fixtures for the tests against a real Elasticsearch node (the helpers are in `extractive_qa.testing.elasticsearch`).
 
 The node's URL comes from `EQA_TEST_ELASTICSEARCH_URL` (`scripts/test.sh` starts a node with
 `scripts/elasticsearch.sh start` and sets it). Without it, or when nothing answers there, these tests skip with
@@ -8,33 +8,18 @@ the reason; when `CI` is set they fail instead, so a CI run cannot pass without 
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from extractive_qa import QuestionAnswerer, Settings
-from extractive_qa.testing.processes import free_port
-
-URL_VARIABLE = "EQA_TEST_ELASTICSEARCH_URL"
-# Read at import: the autouse fixture of tests/conftest.py removes EQA_* variables from every test's environment.
-CONFIGURED_URL = os.environ.get(URL_VARIABLE, "").strip().rstrip("/")
-
-
-def unavailable(reason: str) -> None:
-    """Skips the test with `reason`, or fails it when the environment variable `CI` is set."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set, so the Elasticsearch tests must run)")
-    pytest.skip(reason)
-
-
-def elasticsearch_client(url: str) -> Any:
-    from elasticsearch import Elasticsearch
-
-    return Elasticsearch(url, request_timeout=30)
+from extractive_qa.testing.elasticsearch import (
+    CONFIGURED_URL,
+    URL_VARIABLE,
+    elasticsearch_client,
+    new_index_name,
+    unavailable,
+)
 
 
 @pytest.fixture(scope="session")
@@ -56,44 +41,9 @@ def es_client(es_url: str) -> Any:
     return elasticsearch_client(es_url)
 
 
-def new_index_name() -> str:
-    return f"eqa-test-{uuid.uuid4().hex[:12]}"
-
-
 @pytest.fixture
 def es_index(es_client: Any) -> Iterator[str]:
     """A fresh index name for one test; the index is deleted afterwards."""
     name = new_index_name()
     yield name
     es_client.options(ignore_status=404).indices.delete(index=name)
-
-
-def closed_port_url() -> str:
-    """The URL of a local port nothing listens on."""
-    return f"http://127.0.0.1:{free_port()}"
-
-
-def copy_collection(source: Path, target: Path, copies: int = 1) -> list[Path]:
-    """Copies the .txt files of `source` into `target`, `copies` times under different names."""
-    target.mkdir(parents=True, exist_ok=True)
-    written = []
-    for n in range(copies):
-        for path in sorted(source.glob("*.txt")):
-            name = path.name if copies == 1 else f"{path.stem} ({n + 1}).txt"
-            destination = target / name
-            destination.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
-            written.append(destination)
-    return written
-
-
-def es_answerer(url: str, index: str, tmp_path: Path, **overrides: Any) -> QuestionAnswerer:
-    """A QuestionAnswerer on the Elasticsearch index `index` at `url` (its store path unused)."""
-    return QuestionAnswerer(
-        Settings(
-            store="elasticsearch",
-            elasticsearch_url=url,
-            elasticsearch_index=index,
-            store_path=tmp_path / "unused.json",
-            **overrides,
-        )
-    )

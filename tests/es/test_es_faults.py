@@ -12,9 +12,9 @@ import pytest
 
 from extractive_qa import QuestionAnswerer, Settings, StoreUnavailable
 from extractive_qa.cli import main
+from extractive_qa.testing.elasticsearch import closed_port_url, unavailable
+from extractive_qa.testing.paths import DATA_DIR, ROOT
 from extractive_qa.testing.processes import run_cli
-from tests.conftest import DATA_DIR, ROOT
-from tests.es.conftest import closed_port_url, unavailable
 
 pytestmark = pytest.mark.elasticsearch
 

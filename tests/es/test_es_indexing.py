@@ -17,9 +17,10 @@ from extractive_qa import QuestionAnswerer, Settings
 from extractive_qa.cli import main
 from extractive_qa.errors import QAError, StoreWriteFailed
 from extractive_qa.indexing.indexer import index_files
+from extractive_qa.testing.collection_copies import copy_collection
+from extractive_qa.testing.elasticsearch import es_answerer
+from extractive_qa.testing.paths import DATA_DIR, ROOT
 from extractive_qa.testing.processes import process_environment, run_cli
-from tests.conftest import DATA_DIR, ROOT
-from tests.es.conftest import copy_collection, es_answerer
 
 pytestmark = pytest.mark.elasticsearch
 
@@ -78,7 +79,7 @@ def test_changed_file_replaces_its_passages_and_remove_deletes_them(
     es_url: str, es_index: str, es_client: Any, tmp_path: Path
 ) -> None:
     docs = tmp_path / "docs"
-    copy_collection(DATA_DIR, docs)
+    copy_collection(docs)
     qa = es_answerer(es_url, es_index, tmp_path)
     qa.index([docs])
     oxygen = docs / "Oxygen.txt"
@@ -107,7 +108,7 @@ def test_run_killed_halfway_then_run_again_ends_with_exactly_the_right_count(
     es_url: str, es_index: str, es_client: Any, tmp_path: Path
 ) -> None:
     docs = tmp_path / "docs"
-    files = copy_collection(DATA_DIR, docs, copies=6)  # 210 files, about 5,800 passages
+    files = copy_collection(docs, copies=6)  # 210 files, about 5,800 passages
     expected = memory_ids([docs], tmp_path)
     command = [
         sys.executable,
@@ -162,7 +163,7 @@ def test_refused_batch_names_its_files_and_keeps_the_earlier_batches(
     es_url: str, es_index: str, es_client: Any, tmp_path: Path
 ) -> None:
     docs = tmp_path / "docs"
-    files = sorted(p.resolve() for p in copy_collection(DATA_DIR, docs))
+    files = sorted(p.resolve() for p in copy_collection(docs))
     qa = es_answerer(es_url, es_index, tmp_path)
     pipeline = qa.indexing_pipeline
     run_batch = pipeline.run

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from extractive_qa import QuestionAnswerer, Settings
-from tests.conftest import DATA_DIR
-from tests.es.conftest import new_index_name
+from extractive_qa.testing.elasticsearch import new_index_name
+from extractive_qa.testing.paths import DATA_DIR
 
 pytestmark = [pytest.mark.elasticsearch, pytest.mark.model]
 

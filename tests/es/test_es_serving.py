@@ -11,7 +11,7 @@ import requests
 
 from extractive_qa import QuestionAnswerer, Settings
 from extractive_qa.testing.processes import free_port, serve_command, start_server
-from tests.http.servers import server_env
+from extractive_qa.testing.servers import server_env
 
 pytestmark = [pytest.mark.elasticsearch]
 

@@ -8,15 +8,15 @@ from typing import Any
 import pytest
 
 from extractive_qa.errors import SourceNotFound
-from tests.conftest import DATA_DIR
-from tests.es.conftest import copy_collection, es_answerer
+from extractive_qa.testing.collection_copies import copy_collection
+from extractive_qa.testing.elasticsearch import es_answerer
 
 
 def test_sources_are_listed_removed_and_kept_in_sync(
     es_url: str, es_index: str, es_client: Any, tmp_path: Path
 ) -> None:
     docs = tmp_path / "docs"
-    copy_collection(DATA_DIR, docs)
+    copy_collection(docs)
     qa = es_answerer(es_url, es_index, tmp_path)
     assert qa.sources() == []  # no index yet
     first = qa.index([docs], sync=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from extractive_qa.testing.processes import run_cli
-from tests.indexing.test_watch import WatchProcess
+from extractive_qa.testing.watch import WatchProcess
 
 pytestmark = pytest.mark.elasticsearch
 

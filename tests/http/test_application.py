@@ -41,7 +41,7 @@ def test_a_full_reader_queue_is_503_with_retry_after(shared_model: Path, tmp_pat
 
     from extractive_qa import QuestionAnswerer
     from extractive_qa.http.application import ServedApplication
-    from tests.conftest import DATA_DIR, PIPELINES_DIR
+    from extractive_qa.testing.paths import DATA_DIR, PIPELINES_DIR
 
     pipelines = tmp_path / "pipelines"
     pipelines.mkdir()

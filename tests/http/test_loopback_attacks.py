@@ -23,9 +23,9 @@ from extractive_qa import QuestionAnswerer, Settings
 from extractive_qa.http.server import WRAPPERS_DIR
 from extractive_qa.testing.browser import chromium, missing_browser
 from extractive_qa.testing.damage import flip
+from extractive_qa.testing.paths import DATA_DIR, ROOT
 from extractive_qa.testing.processes import Server, free_port, serve_command, start_server
-from tests.conftest import DATA_DIR, ROOT
-from tests.http.servers import deploy_files_payload, server_env
+from extractive_qa.testing.servers import deploy_files_payload, server_env
 
 pytestmark = [pytest.mark.server, pytest.mark.model, pytest.mark.timeout(600)]
 

@@ -18,9 +18,9 @@ import requests
 
 from extractive_qa import QuestionAnswerer, Settings
 from extractive_qa.testing.documents import pdf_file
+from extractive_qa.testing.paths import DATA_DIR
 from extractive_qa.testing.processes import Server, free_port, serve_command, start_server
-from tests.conftest import DATA_DIR
-from tests.http.servers import server_env
+from extractive_qa.testing.servers import server_env
 
 pytestmark = [pytest.mark.server, pytest.mark.model, pytest.mark.timeout(600)]
 

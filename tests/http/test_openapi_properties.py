@@ -23,9 +23,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from extractive_qa import QuestionAnswerer, Settings
+from extractive_qa.testing.paths import DATA_DIR, SHARED_MODEL
 from extractive_qa.testing.processes import Server, free_port, serve_command, start_server
-from tests.conftest import DATA_DIR, SHARED_MODEL
-from tests.http.servers import server_env
+from extractive_qa.testing.servers import server_env
 
 pytestmark = [pytest.mark.server, pytest.mark.model, pytest.mark.timeout(900)]
 

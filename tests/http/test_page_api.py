@@ -19,9 +19,9 @@ from extractive_qa.answers import Answer, QAResult
 from extractive_qa.http.application import ServedApplication
 from extractive_qa.http.config import ServeConfig
 from extractive_qa.testing.documents import docx_file, encrypted_pdf, image_only_pdf, pdf_file
+from extractive_qa.testing.paths import DATA_DIR
 from extractive_qa.testing.processes import Server, free_port, serve_command, start_server
-from tests.conftest import DATA_DIR
-from tests.http.servers import server_env
+from extractive_qa.testing.servers import server_env
 
 pytestmark = [pytest.mark.server, pytest.mark.model, pytest.mark.timeout(600)]
 

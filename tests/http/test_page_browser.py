@@ -19,9 +19,9 @@ from extractive_qa import QuestionAnswerer, Settings
 from extractive_qa.evaluation.squad_metric import load_squad
 from extractive_qa.testing.browser import chromium, missing_browser
 from extractive_qa.testing.documents import docx_file, html_page, pdf_file
+from extractive_qa.testing.paths import DATA_DIR
 from extractive_qa.testing.processes import Server, free_port, run_cli, serve_command, start_server
-from tests.conftest import DATA_DIR
-from tests.http.servers import server_env
+from extractive_qa.testing.servers import server_env
 
 pytestmark = [
     pytest.mark.server,

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 import requests
 
+from extractive_qa.testing.paths import ROOT
 from extractive_qa.testing.processes import Server, free_port, hayhooks_command, serve_command, start_server
-from tests.conftest import ROOT
-from tests.http.servers import deploy_files_payload, index_bundled_data, server_env
+from extractive_qa.testing.servers import deploy_files_payload, index_bundled_data, server_env
 
 pytestmark = [pytest.mark.server, pytest.mark.model, pytest.mark.timeout(600)]
 

@@ -17,9 +17,10 @@ import pytest
 import requests
 
 from extractive_qa.components.utils import normalize_answer
+from extractive_qa.testing.known_questions import KNOWN_QUESTIONS
+from extractive_qa.testing.paths import DATA_DIR
 from extractive_qa.testing.processes import Server, free_port, hayhooks_command, start_server
-from tests.conftest import DATA_DIR
-from tests.http.servers import KNOWN_QUESTIONS, deploy_files_payload, index_bundled_data, server_env
+from extractive_qa.testing.servers import deploy_files_payload, index_bundled_data, server_env
 
 pytestmark = [pytest.mark.server, pytest.mark.model, pytest.mark.timeout(600)]
 

@@ -7,8 +7,8 @@ import shlex
 import shutil
 from pathlib import Path
 
+from extractive_qa.testing.paths import DATA_DIR, ROOT
 from extractive_qa.testing.processes import run_cli
-from tests.conftest import DATA_DIR, ROOT
 
 
 def readme_commands(marker: str) -> list[list[str]]:

@@ -18,8 +18,9 @@ from haystack import Document
 
 from extractive_qa import QuestionAnswerer, Settings
 from extractive_qa.store.configured_store import persist
+from extractive_qa.testing.haystack_major import HAYSTACK_MAJOR
+from extractive_qa.testing.paths import ROOT
 from extractive_qa.testing.processes import run_cli
-from tests.conftest import HAYSTACK_MAJOR, ROOT
 
 
 def haystack_2_id(document: Document) -> str:

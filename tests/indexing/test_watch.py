@@ -9,80 +9,23 @@ import json
 import re
 import shlex
 import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
 
+from extractive_qa.testing.paths import ROOT
 from extractive_qa.testing.processes import (
-    SOURCE_ROOT,
     assert_one_line_error,
     free_port,
-    process_environment,
     run_cli,
     serve_command,
     start_server,
 )
-from tests.conftest import ROOT
-from tests.http.servers import server_env
-
-#: How long a change may take to show (the watch's coalescing takes well under a second of it).
-DEADLINE_S = 20.0
-
-
-class WatchProcess:
-    """A running `extractive-qa index --watch FOLDER` whose output goes to files."""
-
-    def __init__(
-        self, folder: Path, tmp: Path, *options: str, env: dict[str, str] | None = None, cwd: Path | None = None
-    ) -> None:
-        self.out_path, self.err_path = tmp / "watch.out", tmp / "watch.err"
-        command = [sys.executable, "-m", "extractive_qa.cli", "index", "--watch", str(folder), *options]
-        with self.out_path.open("wb") as out, self.err_path.open("wb") as err:
-            environment = process_environment(inherit_settings=True, **(env or {}))
-            self.process = subprocess.Popen(command, cwd=cwd or SOURCE_ROOT, env=environment, stdout=out, stderr=err)
-        self.wait_for(lambda: "watching " in self.out(), "the watch to start")
-
-    def out(self) -> str:
-        return self.out_path.read_text("utf-8", errors="replace")
-
-    def err(self) -> str:
-        return self.err_path.read_text("utf-8", errors="replace")
-
-    def batch_lines(self) -> list[str]:
-        return [line for line in self.out().splitlines() if re.match(r"\d\d:\d\d:\d\d ", line)]
-
-    def wait_for(self, condition: Callable[[], Any], what: str, timeout: float = DEADLINE_S) -> Any:
-        """Polls `condition` until it is true, failing with the watch's output after `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = condition()
-            if value:
-                return value
-            if self.process.poll() is not None:
-                pytest.fail(
-                    f"the watch exited ({self.process.returncode}) waiting for {what}:\n{self.out()}{self.err()}"
-                )
-            if time.monotonic() > deadline:
-                pytest.fail(f"no {what} after {timeout} s:\n{self.out()}{self.err()}")
-            time.sleep(0.1)
-
-    def stop(self, sig: int = signal.SIGINT) -> str:
-        """Sends `sig` and returns the last line the watch printed (its summary); asserts exit code 0."""
-        self.process.send_signal(sig)
-        assert self.process.wait(timeout=30) == 0, self.out() + self.err()
-        assert "Traceback" not in self.err(), self.err()
-        return self.out().splitlines()[-1]
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
+from extractive_qa.testing.servers import server_env
+from extractive_qa.testing.watch import WatchProcess
 
 
 @pytest.fixture

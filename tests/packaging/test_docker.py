@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import PIPELINES_DIR, ROOT
+from extractive_qa.testing.paths import PIPELINES_DIR, ROOT
 
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import tomllib
 
-from tests.conftest import ROOT
+from extractive_qa.testing.paths import ROOT
 
 # Where each installed package's source lives in the repository (pyproject's package-dir mapping).
 SOURCE_ROOTS = {

@@ -6,7 +6,6 @@ file imported, and bad store directories (not an index, read-only, full) as one-
 
 from __future__ import annotations
 
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,6 +19,8 @@ import requests
 
 from extractive_qa import QuestionAnswerer, Settings
 from extractive_qa.components.document_stores.tantivy import TantivyDocumentStore
+from extractive_qa.testing.collection_copies import copy_collection
+from extractive_qa.testing.paths import DATA_DIR, ROOT
 from extractive_qa.testing.processes import (
     assert_one_line_error,
     free_port,
@@ -29,17 +30,7 @@ from extractive_qa.testing.processes import (
     serve_command,
     start_server,
 )
-from tests.conftest import DATA_DIR, ROOT, needs_shared_model
-from tests.http.servers import server_env
-
-
-def copy_collection(target: Path, copies: int, prefix: str = "") -> Path:
-    """data/ copied `copies` times into `target`, each copy's files with names of their own."""
-    target.mkdir(parents=True, exist_ok=True)
-    for copy in range(copies):
-        for source in sorted(DATA_DIR.glob("*.txt")):
-            shutil.copy(source, target / f"{prefix}{copy}-{source.name}")
-    return target
+from extractive_qa.testing.servers import server_env
 
 
 def passages_of(paths: list[Path], tmp: Path) -> int:
@@ -68,7 +59,8 @@ def tmpfs(tmp_path: Path) -> Iterator[Path]:
 
 
 def test_killed_indexing_keeps_its_commits_and_a_rerun_counts_exactly(tmp_path: Path) -> None:
-    docs = copy_collection(tmp_path / "docs", copies=4)  # 140 files, about 4,800 passages
+    docs = tmp_path / "docs"
+    copy_collection(docs, copies=4)  # 140 files, about 4,800 passages
     store = tmp_path / "index"
     command = [sys.executable, "-m", "extractive_qa.cli", "index", str(docs), "--batch-size", "2", "--no-progress"]
     env = process_environment(inherit_settings=True, EQA_STORE_PATH=str(store))
@@ -153,7 +145,8 @@ def test_a_full_disk_is_one_line_and_keeps_what_was_committed(tmpfs: Path, tmp_p
     env = {"EQA_STORE_PATH": str(store)}
     assert run_cli("index", str(DATA_DIR), "--no-progress", env=env).returncode == 0
     committed = cli_count(store)
-    many = copy_collection(tmp_path / "many", copies=4)
+    many = tmp_path / "many"
+    copy_collection(many, copies=4)
     result = run_cli("index", str(many), "--no-progress", env=env)
     assert_one_line_error(result, 4, "No space left on device")
     assert "are kept" in result.stderr
@@ -184,7 +177,6 @@ FACTS = [
 ]
 
 
-@needs_shared_model
 def test_a_server_and_the_cli_index_into_one_store_at_once(shared_model: Path, tmp_path: Path) -> None:
     store = tmp_path / "index"
     port = free_port()
@@ -198,7 +190,9 @@ def test_a_server_and_the_cli_index_into_one_store_at_once(shared_model: Path, t
             ]
             for r in range(rounds)
         ]
-        folders = [copy_collection(tmp_path / f"cli-{r}", copies=1, prefix=f"r{r}-") for r in range(rounds)]
+        folders = [tmp_path / f"cli-{r}" for r in range(rounds)]
+        for r, folder in enumerate(folders):
+            copy_collection(folder, prefix=f"r{r}-")
         errors: list[str] = []
 
         def post_texts() -> None:

@@ -10,8 +10,8 @@ import pytest
 from extractive_qa import QuestionAnswerer, Settings
 from extractive_qa.errors import AmbiguousSource, InvalidField, SourceNotFound
 from extractive_qa.store.sources import source_id
+from extractive_qa.testing.paths import DATA_DIR
 from extractive_qa.testing.processes import assert_one_line_error, run_cli
-from tests.conftest import DATA_DIR
 
 STORES = [("embedded", "index"), ("memory", "store.json")]
 

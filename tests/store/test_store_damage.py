@@ -20,8 +20,8 @@ from extractive_qa import Settings
 from extractive_qa.components.document_stores.tantivy import IndexDamagedError, TantivyDocumentStore
 from extractive_qa.store.configured_store import StoreDamaged, store_errors, store_health
 from extractive_qa.testing.damage import flip, listing, segment_file, truncate
+from extractive_qa.testing.paths import DATA_DIR
 from extractive_qa.testing.processes import assert_one_line_error, run_cli, run_cli_in_this_process
-from tests.conftest import DATA_DIR
 
 OXYGEN = DATA_DIR / "Oxygen.txt"
 NORMANS = DATA_DIR / "Normans.txt"

@@ -18,7 +18,7 @@ from extractive_qa.components.reader.runtime import (
     mkldnn_packing_works,
     resolve_precision,
 )
-from tests.components.reader.sample_texts import TEXTS
+from extractive_qa.testing.sample_texts import TEXTS
 from tests.conftest import PIPELINES_DIR, TRUST_COMPONENTS
 
 # ---- batching -------------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from haystack import Document
 
 from extractive_qa.components.reader import ExtractiveQAReader
 from extractive_qa.components.reader.windows import batch_arrays, plan_batches, spread_over_workers, tokenize_windows
-from tests.components.reader.sample_texts import TEXTS
+from extractive_qa.testing.sample_texts import TEXTS
 
 
 def test_plan_batches_without_padding_groups_only_equal_lengths() -> None:

@@ -9,7 +9,7 @@ from haystack.document_stores.types import FilterPolicy
 
 from extractive_qa.components.document_stores.tantivy import TantivyDocumentStore
 from extractive_qa.components.retrievers.tantivy_bm25_retriever import TantivyBM25Retriever
-from tests.conftest import TRUST_COMPONENTS
+from extractive_qa.testing.haystack_major import TRUST_COMPONENTS
 
 RETRIEVER_TYPE = "extractive_qa.components.retrievers.tantivy_bm25_retriever.TantivyBM25Retriever"
 STORE_TYPE = "extractive_qa.components.document_stores.tantivy.document_store.TantivyDocumentStore"

@@ -1,26 +1,30 @@
-"""What the serving tests share: questions the shared model answers right, server settings, an indexed store."""
+"""
+What the tests that start servers share: a server process's environment, an indexed store, a hostile deploy body.
+
+Usage example:
+```python
+from pathlib import Path
+
+from extractive_qa.testing.processes import free_port, serve_command, start_server
+from extractive_qa.testing.servers import index_bundled_data, server_env
+
+store = Path("work/store.json")
+index_bundled_data(store)
+port = free_port()
+server = start_server(serve_command(port), server_env(Path("work"), Path("model"), store), Path("server.log"), port)
+server.stop()
+```
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from extractive_qa.testing.paths import DATA_DIR
 from extractive_qa.testing.processes import HAYHOOKS_ENVIRONMENT, process_environment
-from tests.conftest import DATA_DIR
 
-# SQuAD 2.0 dev questions about the bundled articles, with their gold answers (from the official dev file); the
-# shared small model answers each of them right from the whole bundled collection.
-KNOWN_QUESTIONS: list[tuple[str, list[str], str]] = [
-    ("When was the Old Truman Brewery founded?", ["1724"], "Huguenot.txt"),
-    ("When was Iqbal elected president of the Muslim League?", ["1930"], "Islamism.txt"),
-    (
-        "Which fault can produce a magnitude earthquake of 8.0?",
-        ["San Andreas", "San Andreas Fault", "the San Andreas Fault"],
-        "Southern California.txt",
-    ),
-    ("When was Scotland invaded by William?", ["1072"], "Normans.txt"),
-    ("When is the first reference in history to Warsaw?", ["1313"], "Warsaw.txt"),
-    ("When did BSkyB end their analogue service?", ["27 September 2001", "September 2001"], "Sky (United Kingdom).txt"),
-]
+#: Files in the bundled collection (`data/`).
+BUNDLED_FILES = 35
 
 
 def server_env(tmp: Path, model: Path, store_path: Path, **extra: str) -> dict[str, str]:
@@ -36,11 +40,15 @@ def server_env(tmp: Path, model: Path, store_path: Path, **extra: str) -> dict[s
 
 
 def index_bundled_data(store_path: Path) -> None:
-    """Indexes data/ into a store file, in this process (the indexing pipeline needs no model)."""
+    """
+    Indexes data/ into a store file, in this process (the indexing pipeline needs no model).
+
+    :raises AssertionError: Not every bundled file was read (the message names the skipped ones).
+    """
     from extractive_qa import QuestionAnswerer, Settings
 
     report = QuestionAnswerer(Settings(store_path=store_path)).index([DATA_DIR])
-    assert report.files_read == 35, report.skipped
+    assert report.files_read == BUNDLED_FILES, report.skipped
 
 
 def deploy_files_payload(marker: Path, name: str = "intruder") -> dict:

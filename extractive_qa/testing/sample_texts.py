@@ -1,4 +1,14 @@
-"""Passages about the Normans that the reader tests read (windows of several lengths at max_seq_length 64)."""
+"""
+Passages about the Normans for the reader's tests: at `max_seq_length` 64 they make windows of several lengths (one
+short, one that fits, one that needs several windows).
+
+Usage example:
+```python
+from extractive_qa.testing.sample_texts import TEXTS
+
+print([len(text) for text in TEXTS])
+```
+"""
 
 TEXTS = [
     "The Normans were the people who in the 10th and 11th centuries gave their name to Normandy, a region in France.",
