@@ -18,7 +18,7 @@ from extractive_qa.cli import main
 from extractive_qa.errors import QAError, StoreWriteFailed
 from extractive_qa.indexing.indexer import index_files
 from extractive_qa.testing.collection_copies import copy_collection
-from extractive_qa.testing.elasticsearch import es_answerer
+from extractive_qa.testing.elasticsearch import RecordingProxy, es_answerer
 from extractive_qa.testing.paths import DATA_DIR, ROOT
 from extractive_qa.testing.processes import process_environment, run_cli
 
@@ -238,9 +238,10 @@ def test_report_as_json_and_api_key_from_the_environment(
     es_url: str, es_index: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ELASTIC_API_KEY", "a-secret-api-key")  # ignored by the test node (security off)
-    qa = es_answerer(es_url, es_index, tmp_path)
-    store = qa.document_store
-    assert store._handle_auth() == "a-secret-api-key"
+    with RecordingProxy(es_url) as proxy:  # what the application sends to the node
+        qa = es_answerer(proxy.url, es_index, tmp_path)
+        assert qa.count_documents() == 0
+    assert proxy.headers and all(h.get("authorization") == "ApiKey a-secret-api-key" for h in proxy.headers)
     assert "a-secret-api-key" not in qa.indexing_pipeline.dumps()  # only the variable's name is serialized
     (tmp_path / "empty.txt").write_text("")
     result = run_cli(
@@ -254,5 +255,6 @@ def test_report_as_json_and_api_key_from_the_environment(
     )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert report["files_read"] == 1 and report["passages_written"] == qa.count_documents() > 0
+    written = es_answerer(es_url, es_index, tmp_path).count_documents()
+    assert report["files_read"] == 1 and report["passages_written"] == written > 0
     assert report["skipped"] == [{"path": str((tmp_path / "empty.txt").resolve()), "reason": "empty file"}]

@@ -367,7 +367,8 @@ class TestFilters:
         self, pair: tuple[TantivyDocumentStore, InMemoryDocumentStore]
     ) -> None:
         store, _memory = pair
-        searcher = store._searcher()
+        index = tantivy.Index.open(store.index_path)  # the store's index on disk, as any reader opens it
+        searcher = index.searcher()
         for filters in [
             {"field": "meta.file_name", "operator": "==", "value": "X"},
             {"field": "meta.file_path", "operator": "in", "value": ["/a", "/b"]},
@@ -381,7 +382,7 @@ class TestFilters:
             {"field": "meta.page_number", "operator": ">=", "value": 3},
             {"field": "meta.date", "operator": "<", "value": "2024-01-01"},
         ]:
-            assert translate_filters(filters, store._index.schema, searcher).exact, filters
+            assert translate_filters(filters, index.schema, searcher).exact, filters
 
     def test_a_deleted_document_s_value_does_not_make_comparisons_fail(self, store: TantivyDocumentStore) -> None:
         store.write_documents(
