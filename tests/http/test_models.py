@@ -83,3 +83,12 @@ def test_a_result_crosses_http_unchanged() -> None:
     data = QAResult.from_extracted("Which city?", decided).to_dict()
     assert set(data) == set(AskResult.model_fields)
     assert AskResult.model_validate(data).model_dump(mode="json") == data
+
+
+def test_the_ask_endpoints_descriptions_state_the_same_bounds() -> None:
+    """/ask/run's field descriptions come from the wrapper's docstring (hayhooks): its numbers are the constants'."""
+    from extractive_qa.http.wrappers.ask.pipeline_wrapper import PipelineWrapper
+
+    described = " ".join((PipelineWrapper.run_api.__doc__ or "").split())
+    assert f"top_k: The number of distinct answers returned, 1 to {MAX_TOP_K}" in described
+    assert f"retriever_top_k: The number of passages the reader reads, 1 to {MAX_RETRIEVER_TOP_K}" in described
