@@ -7,17 +7,12 @@ from haystack import Document, ExtractedAnswer, Pipeline
 
 from extractive_qa.components.answer_deduplicator import AnswerDeduplicator
 from extractive_qa.components.utils import normalize_answer
+from extractive_qa.testing.extracted_answers import no_answer_entry, span_answer
 from extractive_qa.testing.haystack_major import TRUST_COMPONENTS
 
 
 def _answer(doc: Document, start: int, end: int, score: float) -> ExtractedAnswer:
-    return ExtractedAnswer(
-        query="q",
-        score=score,
-        data=(doc.content or "")[start:end],
-        document=doc,
-        document_offset=ExtractedAnswer.Span(start, end),
-    )
+    return span_answer(doc, (doc.content or "")[start:end], start=start, score=score)
 
 
 def test_overlapping_spans_of_one_passage_merge_into_the_best() -> None:
@@ -80,7 +75,7 @@ def test_same_text_from_several_documents_combines_scores(combination: str, expe
 def test_no_answer_entry_passes_through_and_top_k_counts_real_answers() -> None:
     doc = Document(content="one two three four five")
     answers = [_answer(doc, 0, 3, 0.9), _answer(doc, 4, 7, 0.8), _answer(doc, 8, 13, 0.7)]
-    no_answer = ExtractedAnswer(query="q", score=0.3, data=None, meta={"null_score_diff": -1.0})
+    no_answer = no_answer_entry(score=0.3, meta={"null_score_diff": -1.0})
     result = AnswerDeduplicator(top_k=2).run(answers=[no_answer, *answers])["answers"]
     assert [a.data for a in result] == ["one", "two", None]
     assert result[-1] is no_answer

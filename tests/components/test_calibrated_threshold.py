@@ -10,27 +10,19 @@ from haystack import Document, ExtractedAnswer, Pipeline
 
 from extractive_qa.components.answerability_features import FEATURES, compute_features
 from extractive_qa.components.no_answer_threshold import NoAnswerThreshold
+from extractive_qa.testing.extracted_answers import no_answer_entry, span_answer
 from extractive_qa.testing.haystack_major import TRUST_COMPONENTS
 
 DOC = Document(content="The Normans gave their name to Normandy, a region in France. Rollo was their leader.")
 
 
 def _answer(text: str, score: float, span: float, null: float, query: str = "In what country is Normandy?"):
-    start = DOC.content.index(text)
-    return ExtractedAnswer(
-        query=query,
-        score=score,
-        data=text,
-        document=DOC,
-        document_offset=ExtractedAnswer.Span(start, start + len(text)),
-        context=DOC.content,
-        context_offset=ExtractedAnswer.Span(start, start + len(text)),
-        meta={"span_logit": span, "null_logit": null, "null_score_diff": null - span},
-    )
+    meta = {"span_logit": span, "null_logit": null, "null_score_diff": null - span}
+    return span_answer(DOC, text, query=query, score=score, meta=meta)
 
 
 def _no_answer(diff: float, query: str = "In what country is Normandy?") -> ExtractedAnswer:
-    return ExtractedAnswer(query=query, score=0.1, data=None, meta={"null_score_diff": diff})
+    return no_answer_entry(query=query, meta={"null_score_diff": diff})
 
 
 CALIBRATION = {"intercept": -1.0, "weights": {"span_logit": 0.5, "missing_names": -3.0}}

@@ -6,6 +6,7 @@ import pytest
 from haystack import Document, ExtractedAnswer, Pipeline
 
 from extractive_qa.components.no_answer_threshold import NoAnswerThreshold
+from extractive_qa.testing.extracted_answers import no_answer_entry, span_answer
 from extractive_qa.testing.haystack_major import TRUST_COMPONENTS
 
 
@@ -14,7 +15,7 @@ def _answers(diffs_scores: list[tuple[float, float]], query_diff: float) -> list
         ExtractedAnswer(query="q", score=score, data=f"a{i}", meta={"null_score_diff": diff})
         for i, (diff, score) in enumerate(diffs_scores)
     ]
-    answers.append(ExtractedAnswer(query="q", score=0.2, data=None, meta={"null_score_diff": query_diff}))
+    answers.append(no_answer_entry(score=0.2, meta={"null_score_diff": query_diff}))
     return answers
 
 
@@ -104,19 +105,11 @@ ISLAND = Document(content="Veltmark is a small island in the North Sea. Its only
 
 
 def _span(query: str, document: Document, text: str, diff: float = -4.0, score: float = 0.8) -> ExtractedAnswer:
-    start = (document.content or "").index(text)
-    return ExtractedAnswer(
-        query=query,
-        score=score,
-        data=text,
-        document=document,
-        document_offset=ExtractedAnswer.Span(start, start + len(text)),
-        meta={"null_score_diff": diff},
-    )
+    return span_answer(document, text, query=query, score=score, meta={"null_score_diff": diff})
 
 
 def _entry(query: str, diff: float = -4.0) -> ExtractedAnswer:
-    return ExtractedAnswer(query=query, score=0.1, data=None, meta={"null_score_diff": diff})
+    return no_answer_entry(query=query, meta={"null_score_diff": diff})
 
 
 CHECKED = NoAnswerThreshold(threshold=0.0, min_term_coverage=0.6, name_weight=3.0)
@@ -160,7 +153,8 @@ def test_without_the_passages_read_the_terms_are_not_checked() -> None:
     query = "Which airport serves Veltmark?"
     answers = [_span(query, FRESNO, "Fresno Yosemite International Airport"), _entry(query)]
     assert CHECKED.run(answers=answers)["answers"][0].data == "Fresno Yosemite International Airport"
-    assert NoAnswerThreshold().run(answers=answers, documents=[FRESNO])["answers"][0].data is not None  # off
+    unchecked = NoAnswerThreshold().run(answers=answers, documents=[FRESNO])["answers"]  # term checks off by default
+    assert unchecked[0].data == "Fresno Yosemite International Airport" and "reason" not in unchecked[0].meta
 
 
 def test_nothing_retrieved_or_nothing_found() -> None:

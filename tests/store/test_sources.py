@@ -67,7 +67,8 @@ def test_sources_are_listed_and_one_is_removed_with_nothing_else(tmp_path: Path,
 
 def test_the_sources_command_lists_filters_and_says_when_nothing_is_indexed(tmp_path: Path) -> None:
     store = tmp_path / "index"
-    assert run_cli("index", str(DATA_DIR / "Oxygen.txt"), str(DATA_DIR / "Normans.txt"), "--store-path", str(store))
+    indexed = run_cli("index", str(DATA_DIR / "Oxygen.txt"), str(DATA_DIR / "Normans.txt"), "--store-path", str(store))
+    assert indexed.returncode == 0, indexed.stderr  # (a finished process is always true: its exit code is the result)
     listed = run_cli("sources", "--store-path", str(store))
     assert listed.returncode == 0, listed.stderr
     lines = listed.stdout.splitlines()
