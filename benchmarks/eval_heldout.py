@@ -27,12 +27,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from extractive_qa.evaluation.calibration import DEFAULT_FEATURES  # noqa: E402
 from extractive_qa.evaluation.decisions import pipeline_predictions  # noqa: E402
 from extractive_qa.evaluation.records import RecordFile  # noqa: E402
-from extractive_qa.evaluation.runner import Evaluation, stock_report  # noqa: E402
+from extractive_qa.evaluation.report import stock_report  # noqa: E402
+from extractive_qa.evaluation.runner import Evaluation  # noqa: E402
+from extractive_qa.evaluation.splits import cross_split, halves  # noqa: E402
 from extractive_qa.evaluation.squad_metric import SquadDataset, evaluate, find_best_threshold, load_squad  # noqa: E402
 from extractive_qa.evaluation.stock_reader import stock_reader_name  # noqa: E402
-from extractive_qa.evaluation.tuning import DEFAULT_FEATURES, cross_split, halves  # noqa: E402
 from extractive_qa.settings import Settings  # noqa: E402
 
 SHARED = ROOT.parent / "shared"

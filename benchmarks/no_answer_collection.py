@@ -48,12 +48,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from extractive_qa.components.no_answer_threshold import NoAnswerThreshold  # noqa: E402
+from extractive_qa.evaluation.calibration import DEFAULT_FEATURES, RETRIEVAL_FEATURES  # noqa: E402
 from extractive_qa.evaluation.decisions import pipeline_predictions  # noqa: E402
+from extractive_qa.evaluation.passages import paragraph_documents  # noqa: E402
 from extractive_qa.evaluation.records import RecordFile, write_json  # noqa: E402
 from extractive_qa.evaluation.runner import Evaluation  # noqa: E402
 from extractive_qa.evaluation.squad_metric import SquadDataset, evaluate, f1, load_squad, parse_squad  # noqa: E402
 from extractive_qa.evaluation.stock_reader import stock_reader_name  # noqa: E402
-from extractive_qa.evaluation.tuning import DEFAULT_FEATURES, RETRIEVAL_FEATURES, tune  # noqa: E402
+from extractive_qa.evaluation.tuning import tune  # noqa: E402
 from extractive_qa.pipeline_files import (  # noqa: E402
     ELASTICSEARCH_STORE_TYPE,
     apply_settings,
@@ -204,8 +206,8 @@ class ElasticsearchEvaluation(Evaluation):
             store.write_documents(documents)
             make_searchable(store)
 
-    def _index(self, dataset: SquadDataset) -> None:
-        self._write(self._documents(dataset))
+    def index(self, dataset: SquadDataset) -> None:
+        self._write(paragraph_documents(dataset))
 
 
 @dataclass
@@ -222,7 +224,7 @@ class CollectionEvaluation(ElasticsearchEvaluation):
         dataset.paragraphs.update({p.id: p.content for p in self.passages})
         dataset.paragraph_titles.update({p.id: Path(str(p.meta.get("file_name", ""))).stem for p in self.passages})
 
-    def _index(self, dataset: SquadDataset) -> None:
+    def index(self, dataset: SquadDataset) -> None:
         self._write(self.passages)
 
 

@@ -215,18 +215,14 @@ def _eval(args: argparse.Namespace, evaluation: Any) -> int:
 
 
 def _tune(args: argparse.Namespace, evaluation: Any) -> int:
-    import yaml
-
+    from extractive_qa.evaluation.calibration import DEFAULT_FEATURES
+    from extractive_qa.evaluation.decisions import score_decision
     from extractive_qa.evaluation.records import RecordFile
+    from extractive_qa.evaluation.splits import cross_split
     from extractive_qa.evaluation.squad_metric import load_squad
-    from extractive_qa.evaluation.tuning import (
-        DEFAULT_FEATURES,
-        cross_split,
-        describe,
-        score_decision,
-        tune,
-        write_tuned_yaml,
-    )
+    from extractive_qa.evaluation.tuned_yaml import write_tuned_yaml
+    from extractive_qa.evaluation.tuning import describe, tune
+    from extractive_qa.pipeline_files import read_pipeline_yaml
 
     target = tuned_pipeline_path(evaluation.yaml_path, args.output)  # refused before any work
     dataset = load_squad(args.file)
@@ -254,13 +250,8 @@ def _tune(args: argparse.Namespace, evaluation: Any) -> int:
     summary: dict[str, Any] = {"file": args.file, "mode": args.mode, "tuned": result.to_dict(), "before": before}
     if len({q.title for q in dataset.questions}) >= 2:
         summary["cross_validated"] = cross_split(dataset, stored, signal, features, base=current)
-    raw_model = (
-        (yaml.safe_load(evaluation.yaml_path.read_text(encoding="utf-8")) or {})
-        .get("components", {})
-        .get("reader", {})
-        .get("init_parameters", {})
-        .get("model")
-    )
+    raw_reader = read_pipeline_yaml(evaluation.yaml_path)["components"].get("reader") or {}
+    raw_model = (raw_reader.get("init_parameters") or {}).get("model")  # the YAML's own, before the settings
     tuned_model = evaluation.fingerprint()["reader"]["init_parameters"].get("model")
     if not args.dry_run:
         write_tuned_yaml(evaluation.yaml_path, target, result)

@@ -2,11 +2,25 @@
 The pipeline's answer to stored questions under a no-answer decision, without running the model again.
 
 Evaluation records keep each question's answers as the pipeline's `NoAnswerThreshold` saw them (`records`); these
-functions re-apply a decision to them, for scoring (`runner`) and for tuning the decision (`tuning`).
+functions re-apply a decision to them, for scoring (`report`) and for tuning the decision (`sweep`, `calibration`).
+
+Usage example:
+```python
+from extractive_qa.components.no_answer_threshold import NoAnswerThreshold
+from extractive_qa.evaluation.decisions import score_decision
+from extractive_qa.evaluation.records import load_records
+from extractive_qa.evaluation.squad_metric import load_squad
+
+dataset = load_squad("dev-v2.0-heldout.json")
+records = {r["id"]: r for r in load_records("eval-results/dev-v2.0-heldout-reader/records.jsonl")}
+print(score_decision(dataset, records, NoAnswerThreshold(threshold=-1.5))["f1"])
+```
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from haystack import Document, ExtractedAnswer
@@ -18,7 +32,7 @@ from extractive_qa.components.no_answer_decision import (
 )
 from extractive_qa.components.no_answer_threshold import NoAnswerThreshold
 from extractive_qa.evaluation.records import record_answers, record_documents
-from extractive_qa.evaluation.squad_metric import SquadDataset, SquadQuestion
+from extractive_qa.evaluation.squad_metric import SquadDataset, SquadQuestion, evaluate
 
 
 def decision_key(
@@ -80,3 +94,40 @@ def pipeline_predictions(
             tops.append("")
             na_probs.append(no_answer_probability_without_answer(decision.signal))
     return predictions, tops, na_probs
+
+
+def score_decision(
+    dataset: SquadDataset, records: dict[str, dict[str, Any]], decision: NoAnswerThreshold
+) -> dict[str, float]:
+    """EM and F1 (percent, overall / HasAns / NoAns) of the pipeline's decisions on the stored questions."""
+    subset = dataset.subset([q.id for q in dataset.questions if q.id in records])
+    predictions, _, _ = pipeline_predictions(subset, records, decision, decision.threshold)
+    return evaluate(subset, {q.id: p for q, p in zip(subset.questions, predictions, strict=True)})
+
+
+@dataclass
+class StoredQuestion:
+    """A labelled question with its stored answers, the passages it read (open mode) and the candidates in order."""
+
+    question: SquadQuestion
+    answers: list[ExtractedAnswer]
+    documents: list[Document] | None
+    ordered: list[ExtractedAnswer]
+
+
+def stored_questions(
+    dataset: SquadDataset, records: dict[str, dict[str, Any]], decision: NoAnswerThreshold
+) -> Iterator[StoredQuestion]:
+    """
+    The questions of `dataset` found in `records`, each with its stored answers, the passages it read, and the
+    candidates `decision` can give in the order it considers them (those whose passage fails its check of the
+    question's terms left out: no threshold lets them pass).
+    """
+    for question in dataset.questions:
+        row = records.get(question.id)
+        if row is None:
+            continue
+        answers = stored_answers(dataset, question, row)
+        documents = stored_documents(dataset, row)
+        ordered = [a for a in ordered_answers(answers, decision, documents) if decision.covered(a, documents)]
+        yield StoredQuestion(question, answers, documents, ordered)

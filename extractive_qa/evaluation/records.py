@@ -1,7 +1,8 @@
 """
 The evaluation's stored outputs: one JSON line per question with its answers before the no-answer decision, in a
 file headed by the fingerprint of the setup that made them, so an interrupted run resumes and a changed setup is
-refused.
+refused. What a record holds: `pipeline_record` (the pipeline's reader, before the no-answer decision) and
+`stock_record` (Haystack's stock reader, after its own decision).
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from haystack import Document, ExtractedAnswer
 from extractive_qa.errors import EvaluationError
 from extractive_qa.evaluation.squad_metric import SquadQuestion
 from extractive_qa.utils import write_text_atomically
+
+RECORDS_FORMAT = 3  # 3: open-mode records keep the retrieval scores (`retrieved_scores`)
+STOCK_RECORDS_FORMAT = 1
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -115,8 +119,50 @@ def record_documents(
 
 
 def question_key(question: SquadQuestion) -> str:
+    """What a record was computed for: the question's text and its paragraph (a changed file is not resumed)."""
     digest = hashlib.sha1(f"{question.question}\x00{question.context}".encode()).hexdigest()
     return digest[:16]
+
+
+def pipeline_record(
+    question: SquadQuestion,
+    answers: list[ExtractedAnswer],
+    seconds: float,
+    documents: list[Document] | None = None,
+) -> dict[str, Any]:
+    """
+    A question's record of the pipeline's reader output: the real answers and the no-answer entry (before the
+    no-answer decision), the seconds it took, and in open mode the passages read (`documents`) with their scores.
+    """
+    no_answer = next((a for a in answers if a.data is None), None)
+    record: dict[str, Any] = {
+        "id": question.id,
+        "key": question_key(question),
+        "answers": [answer_record(a) for a in answers if a.data is not None],
+        "no_answer": answer_record(no_answer) if no_answer is not None else None,
+        "seconds": round(seconds, 5),
+    }
+    if documents is not None:
+        record["retrieved"] = [str(d.meta.get("paragraph", d.id)) for d in documents]
+        record["retrieved_scores"] = [None if d.score is None else round(float(d.score), 6) for d in documents]
+    return record
+
+
+def stock_record(question: SquadQuestion, answers: list[ExtractedAnswer], seconds: float) -> dict[str, Any]:
+    """
+    A question's record of the stock reader's output: its own prediction (its first answer, `""` for no answer),
+    its best real answer with that answer's score, and the seconds it took.
+    """
+    real = [a for a in answers if a.data is not None]
+    top = max(real, key=lambda a: a.score) if real else None
+    return {
+        "id": question.id,
+        "key": question_key(question),
+        "prediction": (answers[0].data or "") if answers else "",
+        "top_text": top.data if top else "",
+        "top_score": float(top.score) if top else 0.0,
+        "seconds": round(seconds, 5),
+    }
 
 
 class RecordFile:

@@ -11,7 +11,8 @@ import pytest
 
 from extractive_qa.cli import main
 from extractive_qa.evaluation.squad_metric import evaluate, load_squad
-from tests.conftest import HAYSTACK_MAJOR, HELDOUT, ROOT
+from extractive_qa.testing.haystack_major import HAYSTACK_MAJOR
+from extractive_qa.testing.paths import HELDOUT, ROOT
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -417,7 +418,7 @@ def test_eval_open_mode_reports_retrieval_and_matches_the_pipeline(
     from extractive_qa.evaluation.runner import Evaluation
 
     evaluation = Evaluation(Settings(model=str(shared_model)), mode="open", retriever_top_k=3, progress=False)
-    evaluation._index(heldout_dataset)
+    evaluation.index(heldout_dataset)
     question = heldout_dataset.questions[0]
     result = evaluation.pipeline.run(
         {"retriever": {"query": question.question, "top_k": 3}, "reader": {"query": question.question}}

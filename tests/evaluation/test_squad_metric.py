@@ -22,7 +22,7 @@ from extractive_qa.evaluation.squad_metric import (
     parse_squad,
     raw_scores,
 )
-from tests.conftest import SHARED, SQUAD2_DEV
+from extractive_qa.testing.paths import SHARED, SQUAD2_DEV
 
 SQUAD1_DEV = SHARED / "data" / "squad1" / "dev-v1.1.json"
 

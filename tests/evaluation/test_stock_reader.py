@@ -10,7 +10,7 @@ from haystack import Document
 
 from extractive_qa.errors import EvaluationError
 from extractive_qa.evaluation import stock_reader as stock
-from tests.conftest import HAYSTACK_MAJOR
+from extractive_qa.testing.haystack_major import HAYSTACK_MAJOR
 
 
 def test_the_stock_reader_is_the_installed_majors() -> None:
