@@ -1,27 +1,37 @@
 """
-What the tests that start servers share: a server process's environment, an indexed store, a hostile deploy body.
+What the tests that start servers share: one way to run a server for a while (`serving`), a server process's
+environment, an indexed store, a hostile deploy body.
 
 Usage example:
 ```python
 from pathlib import Path
 
-from extractive_qa.testing.processes import free_port, serve_command, start_server
-from extractive_qa.testing.servers import index_bundled_data, server_env
+import requests
+
+from extractive_qa.testing.servers import index_bundled_data, serving
 
 store = Path("work/store.json")
 index_bundled_data(store)
-port = free_port()
-server = start_server(serve_command(port), server_env(Path("work"), Path("model"), store), Path("server.log"), port)
-server.stop()
+with serving(Path("work"), Path("model"), store, EQA_API_KEY="a-long-enough-key") as server:
+    print(requests.get(f"{server.url}/status", timeout=10).json())
 ```
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from extractive_qa.testing.paths import DATA_DIR
-from extractive_qa.testing.processes import HAYHOOKS_ENVIRONMENT, process_environment
+from extractive_qa.testing.processes import (
+    HAYHOOKS_ENVIRONMENT,
+    Server,
+    free_port,
+    process_environment,
+    serve_command,
+    start_server,
+)
 
 #: Files in the bundled collection (`data/`).
 BUNDLED_FILES = 35
@@ -37,6 +47,25 @@ def server_env(tmp: Path, model: Path, store_path: Path, **extra: str) -> dict[s
         **HAYHOOKS_ENVIRONMENT,
         **extra,
     )
+
+
+@contextmanager
+def serving(
+    tmp: Path, model: Path, store_path: Path, *, command: Callable[[int], list[str]] = serve_command, **extra: str
+) -> Iterator[Server]:
+    """
+    Runs a server on a free port of 127.0.0.1 for the `with` block and stops it afterwards: `extractive-qa serve`, or
+    `command(port)` (e.g. `hayhooks_command`), with `server_env(tmp, model, store_path, **extra)`; its output goes to
+    `tmp/server.log`.
+
+    :raises RuntimeError: The server exited or did not get ready (the message ends with its log).
+    """
+    port = free_port()
+    server = start_server(command(port), server_env(tmp, model, store_path, **extra), tmp / "server.log", port)
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def index_bundled_data(store_path: Path) -> None:

@@ -25,7 +25,7 @@ from extractive_qa.testing.browser import chromium, missing_browser
 from extractive_qa.testing.damage import flip
 from extractive_qa.testing.paths import DATA_DIR, ROOT
 from extractive_qa.testing.processes import Server, free_port, serve_command, start_server
-from extractive_qa.testing.servers import deploy_files_payload, server_env
+from extractive_qa.testing.servers import deploy_files_payload, server_env, serving
 
 pytestmark = [pytest.mark.server, pytest.mark.model, pytest.mark.timeout(600)]
 
@@ -39,10 +39,8 @@ def server(shared_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     tmp = tmp_path_factory.mktemp("loopback-attacks")
     store = tmp / "store"
     assert QuestionAnswerer(Settings(store_path=store)).index(INDEXED).files_read == 2
-    port = free_port()
-    running = start_server(serve_command(port), server_env(tmp, shared_model, store), tmp / "server.log", port)
-    yield running
-    running.stop()
+    with serving(tmp, shared_model, store) as running:
+        yield running
 
 
 def count(server: Server) -> int:

@@ -19,8 +19,8 @@ import requests
 from extractive_qa import QuestionAnswerer, Settings
 from extractive_qa.testing.documents import pdf_file
 from extractive_qa.testing.paths import DATA_DIR
-from extractive_qa.testing.processes import Server, free_port, serve_command, start_server
-from extractive_qa.testing.servers import server_env
+from extractive_qa.testing.processes import Server
+from extractive_qa.testing.servers import serving
 
 pytestmark = [pytest.mark.server, pytest.mark.model, pytest.mark.timeout(600)]
 
@@ -38,13 +38,10 @@ def exposed(shared_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     )
     report = QuestionAnswerer(Settings(store_path=store)).index([DATA_DIR / "Oxygen.txt", tmp / "engine.pdf"])
     assert report.files_read == 2
-    port = free_port()
-    env = server_env(
+    with serving(
         tmp, shared_model, store, EQA_EXPOSED="1", EQA_API_KEY=API_KEY, EQA_MAX_BODY_BYTES=str(MAX_BODY_BYTES)
-    )
-    running = start_server(serve_command(port), env, tmp / "server.log", port)
-    yield running
-    running.stop()
+    ) as running:
+        yield running
 
 
 def with_session(server: Server, work: Callable[[Any], Awaitable[T]], key: str | None = API_KEY) -> T:

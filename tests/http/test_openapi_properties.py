@@ -24,8 +24,8 @@ from schemathesis.specs.openapi.checks import (
 
 from extractive_qa import QuestionAnswerer, Settings
 from extractive_qa.testing.paths import DATA_DIR, SHARED_MODEL
-from extractive_qa.testing.processes import Server, free_port, serve_command, start_server
-from extractive_qa.testing.servers import server_env
+from extractive_qa.testing.processes import Server
+from extractive_qa.testing.servers import serving
 
 pytestmark = [pytest.mark.server, pytest.mark.model, pytest.mark.timeout(900)]
 
@@ -41,11 +41,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("openapi-properties")
     store = tmp / "store"
     assert QuestionAnswerer(Settings(store_path=store)).index([DATA_DIR / "Oxygen.txt"]).files_read == 1
-    port = free_port()
-    env = server_env(tmp, SHARED_MODEL, store, EQA_MAX_DOCUMENTS="3", EQA_FEEDBACK_PATH=str(tmp / "feedback.db"))
-    running = start_server(serve_command(port), env, tmp / "server.log", port)
-    yield running
-    running.stop()
+    with serving(
+        tmp, SHARED_MODEL, store, EQA_MAX_DOCUMENTS="3", EQA_FEEDBACK_PATH=str(tmp / "feedback.db")
+    ) as running:
+        yield running
 
 
 def passages(server: Server) -> int:

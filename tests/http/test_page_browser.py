@@ -20,8 +20,8 @@ from extractive_qa.evaluation.squad_metric import load_squad
 from extractive_qa.testing.browser import chromium, missing_browser
 from extractive_qa.testing.documents import docx_file, html_page, pdf_file
 from extractive_qa.testing.paths import DATA_DIR
-from extractive_qa.testing.processes import Server, free_port, run_cli, serve_command, start_server
-from extractive_qa.testing.servers import server_env
+from extractive_qa.testing.processes import Server, run_cli
+from extractive_qa.testing.servers import serving
 
 pytestmark = [
     pytest.mark.server,
@@ -41,12 +41,11 @@ def server(shared_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     store = tmp / "store" / "store.json"
     report = QuestionAnswerer(Settings(store_path=store)).index([DATA_DIR / "Oxygen.txt", DATA_DIR / "Normans.txt"])
     assert report.files_read == 2
-    port = free_port()
-    env = server_env(tmp, shared_model, store, EQA_API_KEY=API_KEY, EQA_FEEDBACK_PATH=str(tmp / "feedback.sqlite3"))
-    running = start_server(serve_command(port), env, tmp / "server.log", port)
-    running.feedback_path = tmp / "feedback.sqlite3"  # type: ignore[attr-defined]
-    yield running
-    running.stop()
+    with serving(
+        tmp, shared_model, store, EQA_API_KEY=API_KEY, EQA_FEEDBACK_PATH=str(tmp / "feedback.sqlite3")
+    ) as running:
+        running.feedback_path = tmp / "feedback.sqlite3"  # type: ignore[attr-defined]
+        yield running
 
 
 def wait(browser: Any, condition: Callable[[Any], Any], timeout: float = 90) -> Any:

@@ -18,7 +18,7 @@ import requests
 
 from extractive_qa.testing.paths import ROOT
 from extractive_qa.testing.processes import Server, free_port, hayhooks_command, serve_command, start_server
-from extractive_qa.testing.servers import deploy_files_payload, index_bundled_data, server_env
+from extractive_qa.testing.servers import deploy_files_payload, index_bundled_data, server_env, serving
 
 pytestmark = [pytest.mark.server, pytest.mark.model, pytest.mark.timeout(600)]
 
@@ -33,8 +33,7 @@ def exposed(shared_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     tmp = tmp_path_factory.mktemp("exposed")
     store = tmp / "store" / "store.json"
     index_bundled_data(store)
-    port = free_port()
-    env = server_env(
+    with serving(
         tmp,
         shared_model,
         store,
@@ -44,10 +43,8 @@ def exposed(shared_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         EQA_MAX_DOCUMENTS=str(MAX_DOCUMENTS),
         EQA_MAX_CONCURRENT="1",
         EQA_MAX_QUEUE="0",
-    )
-    running = start_server(serve_command(port), env, tmp / "server.log", port)
-    yield running
-    running.stop()
+    ) as running:
+        yield running
 
 
 def post(server: Server, path: str, body: Any = None, key: str | None = API_KEY, **kwargs: Any) -> requests.Response:

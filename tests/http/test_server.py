@@ -19,8 +19,8 @@ import requests
 from extractive_qa.components.utils import normalize_answer
 from extractive_qa.testing.known_questions import KNOWN_QUESTIONS
 from extractive_qa.testing.paths import DATA_DIR
-from extractive_qa.testing.processes import Server, free_port, hayhooks_command, start_server
-from extractive_qa.testing.servers import deploy_files_payload, index_bundled_data, server_env
+from extractive_qa.testing.processes import Server, hayhooks_command
+from extractive_qa.testing.servers import deploy_files_payload, index_bundled_data, serving
 
 pytestmark = [pytest.mark.server, pytest.mark.model, pytest.mark.timeout(600)]
 
@@ -30,10 +30,8 @@ def server(shared_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     tmp = tmp_path_factory.mktemp("hayhooks-run")
     store = tmp / "store" / "store.json"
     index_bundled_data(store)
-    port = free_port()
-    running = start_server(hayhooks_command(port), server_env(tmp, shared_model, store), tmp / "server.log", port)
-    yield running
-    running.stop()
+    with serving(tmp, shared_model, store, command=hayhooks_command) as running:
+        yield running
 
 
 def ask(server: Server, **body: Any) -> requests.Response:

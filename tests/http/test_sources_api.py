@@ -21,8 +21,8 @@ import requests
 
 from extractive_qa import QuestionAnswerer, Settings
 from extractive_qa.testing.paths import DATA_DIR, ROOT
-from extractive_qa.testing.processes import Server, free_port, serve_command, start_server
-from extractive_qa.testing.servers import server_env
+from extractive_qa.testing.processes import Server
+from extractive_qa.testing.servers import serving
 
 pytestmark = [pytest.mark.server, pytest.mark.model, pytest.mark.timeout(600)]
 
@@ -36,11 +36,8 @@ def server(shared_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
     store = tmp / "index"
     files = [DATA_DIR / "Oxygen.txt", DATA_DIR / "Normans.txt", DATA_DIR / "Warsaw.txt"]
     assert QuestionAnswerer(Settings(store_path=store)).index(files).files_read == 3
-    port = free_port()
-    env = server_env(tmp, shared_model, store, EQA_EXPOSED="1", EQA_API_KEY=API_KEY)
-    running = start_server(serve_command(port), env, tmp / "server.log", port)
-    yield running
-    running.stop()
+    with serving(tmp, shared_model, store, EQA_EXPOSED="1", EQA_API_KEY=API_KEY) as running:
+        yield running
 
 
 def listing(server: Server, **params: Any) -> dict[str, Any]:

@@ -215,7 +215,7 @@ def test_a_server_and_the_cli_index_into_one_store_at_once(shared_model: Path, t
         assert cli_count(store) == reference.count_documents()
 
         # The server answers from what the CLI indexed a moment ago, and the CLI from what the server indexed.
-        only_cli = {"field": "meta.file_name", "operator": "==", "value": "r3-0-Oxygen.txt"}
+        only_cli = {"field": "meta.file_name", "operator": "==", "value": "r3-Oxygen.txt"}
         asked = requests.post(
             f"{server.url}/ask/run",
             json={"question": "What is the atomic number of oxygen?", "filters": only_cli, "threshold": 100.0},
