@@ -137,7 +137,8 @@ def test_no_answer_is_said_plainly_with_the_best_candidate_below_the_threshold(b
     candidate = by_css(results, ".below-list .answer")[0]
     assert by_css(candidate, ".badge.below")[0].is_displayed()
     assert by_css(candidate, ".badge.below")[0].text.lower() == "below the threshold"
-    assert by_css(candidate, ".context mark")
+    (marked,) = by_css(candidate, ".context mark")  # the candidate's span, marked in its context
+    assert marked.text == by_css(candidate, ".answer-text")[0].text != ""
 
 
 def test_the_threshold_control_asks_again(browser: Any) -> None:
