@@ -8,6 +8,8 @@ block it, and one given to a worker thread (torch's, tantivy's, the reader's) se
 thread asleep in readline's `select()` for ever. So the command runs with Ctrl-C held (`interrupts_held`, from
 before anything starts a thread: threads inherit the mask) and the prompt lets it through only while it waits. A
 Ctrl-C typed while a question is answered leaves once the answer is printed.
+(CPython's readline shows the prompt, then waits in `select()`: a Ctrl-C in the microseconds between the two is
+acted on at the next line or the next Ctrl-C; only a program typing can be that quick.)
 
 Usage example:
 ```python

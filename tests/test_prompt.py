@@ -150,7 +150,29 @@ def test_only_the_waiting_prompt_takes_ctrl_c(terminal: Terminal) -> None:
     assert blocked and not workers, f"threads that would take Ctrl-C: {workers}"
 
 
+def wait_until_asleep(pid: int, timeout: float = 10) -> None:
+    """
+    Waits until the main thread of process `pid` sleeps (state S in Linux's /proc), as it does waiting for a line.
+
+    CPython's readline shows the prompt, then waits in `select()`; a SIGINT in the microseconds between the two only
+    sets Python's flag and is acted on at the next line (or the next Ctrl-C). A person cannot type that fast; a test
+    that presses Ctrl-C the moment the prompt shows can, so it waits until the prompt waits.
+    """
+    stat = Path(f"/proc/{pid}/task/{pid}/stat")
+    if not stat.exists():  # no /proc: give it time instead
+        time.sleep(1)
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = stat.read_text().rsplit(")", 1)[1].split()[0]  # the field after "(command name)"
+        if state == "S":
+            return
+        time.sleep(0.01)
+    pytest.fail(f"the prompt's process {pid} did not wait for a line within {timeout} s")
+
+
 def test_ctrl_c_leaves_cleanly(terminal: Terminal) -> None:
+    wait_until_asleep(terminal.pid)
     os.write(terminal.fd, b"half a quest")
     os.write(terminal.fd, b"\x03")  # Ctrl-C: SIGINT from the terminal
     assert terminal.exit_code() == 0
