@@ -36,8 +36,8 @@ from extractive_qa.evaluation.splits import cross_split, halves  # noqa: E402
 from extractive_qa.evaluation.squad_metric import SquadDataset, evaluate, find_best_threshold, load_squad  # noqa: E402
 from extractive_qa.evaluation.stock_reader import stock_reader_name  # noqa: E402
 from extractive_qa.settings import Settings  # noqa: E402
+from extractive_qa.testing.paths import SHARED  # noqa: E402
 
-SHARED = ROOT.parent / "shared"
 YARDSTICKS = {  # SCORES.md, reader mode, F1 (cross-split figures are averages of both halves)
     "stock ExtractiveReader, its own no-answer heuristic": 37.12,
     "null score rule, cross-split threshold": 52.86,

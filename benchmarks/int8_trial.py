@@ -39,9 +39,9 @@ import numpy as np
 import torch
 
 from extractive_qa.testing.machine import cpu_description, matmul_peaks
+from extractive_qa.testing.paths import SHARED
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
 MAX_ANSWER_TOKENS = 15
 MARGINS = (0.1, 0.2, 0.3, 0.5)
 #: Variants: int8 everywhere; with SmoothQuant at an alpha; int8 everywhere but one kind of layer (kept in fp32).

@@ -62,8 +62,8 @@ from extractive_qa.pipeline_files import (  # noqa: E402
     read_pipeline_yaml,
 )
 from extractive_qa.settings import Settings  # noqa: E402
+from extractive_qa.testing.paths import SHARED  # noqa: E402
 
-SHARED = ROOT.parent / "shared"
 DATA = ROOT / "data"
 SQUAD1 = SHARED / "data" / "squad1" / "dev-v1.1.json"
 SQUAD2 = SHARED / "data" / "squad2" / "dev-v2.0.json"

@@ -32,14 +32,13 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-DEFAULT_MODEL = SHARED / "models" / "minilm-squad-mini"
-DEFAULT_DATA = SHARED / "data" / "squad2" / "dev-v2.0-heldout.json"
 
 
 sys.path.insert(0, str(ROOT))
 
 from extractive_qa.evaluation.squad_metric import SquadDataset, SquadQuestion, evaluate, load_squad  # noqa: E402
+from extractive_qa.testing.paths import HELDOUT as DEFAULT_DATA  # noqa: E402
+from extractive_qa.testing.paths import SHARED_MODEL as DEFAULT_MODEL  # noqa: E402
 
 
 def load_questions(path: Path, limit: int | None) -> SquadDataset:

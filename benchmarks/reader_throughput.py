@@ -58,9 +58,9 @@ from extractive_qa.testing.machine import (
     matmul_peaks,
 )
 from extractive_qa.testing.model_flops import window_flops
+from extractive_qa.testing.paths import SQUAD2_DEV as DEFAULT_SQUAD
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SQUAD = ROOT.parent / "shared" / "data" / "squad2" / "dev-v2.0.json"
 READERS = ("stock", "stock-fp16", "ours", "ours-noengine", "ours-fp32", "ours-serial")
 
 

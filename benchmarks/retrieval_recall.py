@@ -25,8 +25,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from extractive_qa.testing.paths import SQUAD2_DEV
+
 ROOT = Path(__file__).resolve().parent.parent
-SQUAD2_DEV = Path(os.environ.get("EQA_SHARED_DIR", ROOT.parent / "shared")) / "data" / "squad2" / "dev-v2.0.json"
 RESULTS = ROOT / "benchmarks" / "results" / "retrieval_recall.json"
 KS = (1, 5, 10)
 

@@ -46,7 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SHARED_MODEL = Path(os.environ.get("EQA_SHARED_DIR", ROOT.parent / "shared")) / "models" / "minilm-squad-mini"
+from extractive_qa.testing.paths import SHARED_MODEL  # noqa: E402
 
 # Questions from the SQuAD 2.0 dev set about the bundled articles (CC BY-SA 4.0, see data/ATTRIBUTION).
 QUESTIONS = [

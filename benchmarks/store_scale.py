@@ -30,9 +30,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from extractive_qa.testing.paths import HELDOUT
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
-QUESTIONS_FILE = ROOT.parent / "shared" / "data" / "squad2" / "dev-v2.0-heldout.json"
+QUESTIONS_FILE = HELDOUT
 RESULTS = ROOT / "benchmarks" / "results" / "store_scale.json"
 PASSAGES_IN_DATA = 1192  # what data/ gives with the shipped splitter (checked below)
 

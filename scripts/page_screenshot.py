@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from extractive_qa.testing.browser import chromium, missing_browser  # noqa: E402
+from extractive_qa.testing.paths import SHARED_MODEL  # noqa: E402
 from extractive_qa.testing.processes import (  # noqa: E402
     free_port,
     process_environment,
@@ -34,9 +35,7 @@ DEFAULT_QUESTION = "What is the atomic number of oxygen?"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--model", default=os.environ.get("EQA_MODEL") or str(ROOT.parent / "shared/models/minilm-squad-mini")
-    )
+    parser.add_argument("--model", default=os.environ.get("EQA_MODEL") or str(SHARED_MODEL))
     parser.add_argument("--output", default=str(ROOT / "docs" / "page-answer.png"))
     parser.add_argument("--question", default=DEFAULT_QUESTION)
     parser.add_argument("--width", type=int, default=900)

@@ -11,21 +11,7 @@ import pytest
 # Haystack reads this when it is first imported: no test process tries to send telemetry (there is no network).
 os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
 
-# PIPELINES_DIR, ROOT, SHARED, SQUAD2_DEV, HAYSTACK_MAJOR and TRUST_COMPONENTS are still imported from here by
-# tests/components/reader and tests/evaluation (until their owners import them from extractive_qa.testing, as every
-# other test does); the fixtures here need the rest.
-from extractive_qa.testing.haystack_major import HAYSTACK_MAJOR, TRUST_COMPONENTS  # noqa: F401
-from extractive_qa.testing.paths import (  # noqa: F401
-    DATA_DIR,
-    HELDOUT,
-    PIPELINES_DIR,
-    ROOT,
-    SHARED,
-    SHARED_MODEL,
-    SQUAD2_DEV,
-    missing_heldout,
-    missing_shared_model,
-)
+from extractive_qa.testing.paths import DATA_DIR, HELDOUT, SHARED_MODEL, missing_heldout, missing_shared_model
 from extractive_qa.testing.servers import BUNDLED_FILES
 
 

@@ -9,6 +9,7 @@ from haystack import Document, ExtractedAnswer
 
 from extractive_qa.answers import QAResult, answer_id, confidence_of, span_page
 from extractive_qa.components.no_answer_threshold import NoAnswerThreshold
+from extractive_qa.testing.extracted_answers import span_answer
 
 PASSAGE = Document(
     content="The engine was built in Tallinn.\n\fIt weighs 40 tonnes.\n\fIt stands in Tartu.",
@@ -17,17 +18,8 @@ PASSAGE = Document(
 
 
 def _span(text: str, diff: float, score: float = 0.7, document: Document = PASSAGE) -> ExtractedAnswer:
-    start = document.content.index(text)
-    return ExtractedAnswer(
-        query="q",
-        score=score,
-        data=text,
-        document=document,
-        document_offset=ExtractedAnswer.Span(start, start + len(text)),
-        context=document.content,
-        context_offset=ExtractedAnswer.Span(start, start + len(text)),
-        meta={"null_score_diff": diff},
-    )
+    """A span of `document` with the reader's null-score evidence `diff`."""
+    return span_answer(document, text, score=score, meta={"null_score_diff": diff})
 
 
 @pytest.mark.parametrize(("text", "page"), [("Tallinn", 1), ("40 tonnes", 2), ("Tartu", 3)])

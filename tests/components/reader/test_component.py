@@ -9,7 +9,8 @@ from haystack import Document, Pipeline
 from haystack.utils import ComponentDevice, Secret
 
 from extractive_qa.components.reader import ExtractiveQAReader
-from tests.conftest import TRUST_COMPONENTS
+from extractive_qa.components.reader.windows import truncate_query
+from extractive_qa.testing.haystack_major import TRUST_COMPONENTS
 
 SOCAL = (
     "Southern California, often abbreviated SoCal, is a geographic and cultural region that generally comprises "
@@ -126,8 +127,14 @@ def test_max_answer_length_limits_spans_in_tokens(small_reader: ExtractiveQARead
 
 def test_long_questions_are_cut_to_max_query_length(small_reader: ExtractiveQAReader) -> None:
     question = "What is Southern California often abbreviated as? " + "please " * 5000
-    answers = small_reader.run(query=question, documents=[Document(content=SOCAL)])["answers"]
-    assert answers[0].data is not None
+    cut = truncate_query(small_reader.tokenizer, question, small_reader.max_query_length)
+    count = len(small_reader.tokenizer(cut, add_special_tokens=False)["input_ids"])
+    assert question.startswith(cut) and count <= small_reader.max_query_length
+    long_answers = small_reader.run(query=question, documents=[Document(content=SOCAL)])["answers"]
+    cut_answers = small_reader.run(query=cut, documents=[Document(content=SOCAL)])["answers"]
+    # the long question is read as its cut: the same spans with the same scores (float tolerance: 1e-5)
+    assert [a.data for a in long_answers] == [a.data for a in cut_answers]
+    assert [a.score for a in long_answers] == pytest.approx([a.score for a in cut_answers], abs=1e-5)
 
 
 def test_empty_documents_and_no_documents(small_reader: ExtractiveQAReader) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +19,9 @@ from extractive_qa.components.reader.runtime import (
     mkldnn_packing_works,
     resolve_precision,
 )
+from extractive_qa.testing.haystack_major import TRUST_COMPONENTS
+from extractive_qa.testing.paths import PIPELINES_DIR
 from extractive_qa.testing.sample_texts import TEXTS
-from tests.conftest import PIPELINES_DIR, TRUST_COMPONENTS
 
 # ---- batching -------------------------------------------------------------------------------------------------------
 
@@ -206,15 +208,17 @@ def test_batches_side_by_side_give_the_same_logits(tiny_roberta: Path, precision
     batches = [{"input_ids": rng.integers(5, 200, size=(rows, n))} for rows, n in [(1, 9), (3, 40), (2, 17), (1, 60)]]
     threads = torch.get_num_threads()
     expected = serial.logits_many(batches)
+    ran_on: set[threading.Thread] = set()  # the threads that ran the parallel runner's model
+    parallel.model.base_model.embeddings.register_forward_hook(lambda *_: ran_on.add(threading.current_thread()))
     got = parallel.logits_many(batches)
-    assert parallel._pool is not None  # the batches did run on the workers
+    assert ran_on and threading.current_thread() not in ran_on  # the batches did run on the workers
     assert torch.get_num_threads() == threads  # the workers' own thread setting does not leak to the caller
     for (s1, e1), (s2, e2), batch in zip(expected, got, batches, strict=True):
         assert s2.shape == batch["input_ids"].shape
         np.testing.assert_allclose(s1, s2, rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(e1, e2, rtol=1e-5, atol=1e-6)
     parallel.close()
-    assert parallel._pool is None
+    assert not any(thread.is_alive() for thread in ran_on)  # close stops the workers
 
 
 def test_runner_workers_setting(tiny_roberta: Path) -> None:
@@ -226,8 +230,10 @@ def test_runner_workers_setting(tiny_roberta: Path) -> None:
     with pytest.raises(ValueError, match="workers"):
         QAModelRunner(model, "cpu", "fp32", workers=0)
     one = QAModelRunner(model, "cpu", "fp32", workers=3)
-    one.logits_many([{"input_ids": [[0, 713, 16, 2]]}])  # a single batch runs on the caller's thread
-    assert one._pool is None
+    ran_on: list[threading.Thread] = []
+    one.model.base_model.embeddings.register_forward_hook(lambda *_: ran_on.append(threading.current_thread()))
+    one.logits_many([{"input_ids": [[0, 713, 16, 2]]}])
+    assert ran_on == [threading.current_thread()]  # a single batch runs on the caller's thread
 
 
 def test_reader_answers_do_not_depend_on_cpu_workers(tiny_roberta: Path) -> None:
