@@ -39,6 +39,7 @@ engine.close()
 from __future__ import annotations
 
 import bisect
+import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -143,6 +144,8 @@ class ReaderEngine:
         self.pad_id = pad_id
         self.limits = limits or EngineLimits.for_device(runner.device.type, runner.workers, None)
         self.on_device_search = runner.device.type != "cpu"
+        #: windows of any lengths share a batch, run packed without padding (mixed bf16 on CPU, BERT-family models)
+        self.packed = runner.packs_windows
         self._condition = threading.Condition()
         self._pending: list[_Item] = []  # sorted by (length, arrival)
         self._arrivals = 0
@@ -229,6 +232,41 @@ class ReaderEngine:
             self._run(batch)
 
     def _take_batch(self) -> list[_Item]:
+        """The next batch (called under the lock): packed when the runner packs windows, else padded."""
+        return self._take_packed_batch() if self.packed else self._take_padded_batch()
+
+    def _take_packed_batch(self) -> list[_Item]:
+        """
+        The next batch of windows of any lengths (called under the lock): the oldest caller's windows, longest first,
+        then other callers' windows of the same kind (`reference`), longest first, up to an even share of the waiting
+        tokens per worker (so the workers finish a caller's windows together) and the token and size limits.
+        """
+        pending = self._pending
+        first = min(pending, key=lambda item: item.arrival)
+        kind, request = first.reference, first.request
+        waiting = sum(item.length for item in pending if item.reference == kind)
+        budget = min(self.limits.max_batch_tokens, math.ceil(waiting / self.limits.workers))
+        chosen: list[int] = []
+        total = 0
+        cap = first.cap
+        for own in (True, False):
+            for index in range(len(pending) - 1, -1, -1):  # longest first
+                item = pending[index]
+                if item.reference != kind or (item.request is request) != own:
+                    continue
+                if len(chosen) >= min(cap, item.cap):
+                    break
+                if chosen and total + item.length > budget:
+                    continue
+                chosen.append(index)
+                total += item.length
+                cap = min(cap, item.cap)
+        taken = set(chosen)
+        batch = [pending[i] for i in chosen]
+        self._pending = [item for i, item in enumerate(pending) if i not in taken]
+        return batch
+
+    def _take_padded_batch(self) -> list[_Item]:
         """
         The next batch (called under the lock): the oldest waiting window, and the waiting windows of its kind
         (`reference`) nearest to it in length while the batch stays within its size, token and padding limits.
@@ -305,8 +343,18 @@ class ReaderEngine:
     def _spans(self, batch: list[_Item]) -> list[WindowSpans]:
         """Each window's null logit and best spans: the model run, then the span search where the logits are."""
         windows = [item.window for item in batch]
-        arrays = batch_arrays(windows, [list(range(len(windows)))], pad_id=self.pad_id)[0]
         reference = batch[0].reference
+        if self.packed:
+            logits = self.runner.window_logits(
+                [{"input_ids": w.input_ids, "token_type_ids": w.token_type_ids} for w in windows], reference=reference
+            )
+            return [
+                best_spans(
+                    start, end, item.window, item.request.search.max_answer_length, item.request.search.answers_per_seq
+                )
+                for item, (start, end) in zip(batch, logits, strict=True)
+            ]
+        arrays = batch_arrays(windows, [list(range(len(windows)))], pad_id=self.pad_id)[0]
         if self.on_device_search:
             start, end = self.runner.device_logits(arrays, reference=reference)
             return best_spans_batch(start, end, windows, [item.request.search for item in batch])

@@ -9,7 +9,10 @@ and end logits as fast as the hardware allows while keeping the answers of the f
 - `bf16` on CPU is *mixed* precision: the matrix multiplications of the transformer (its linear layers and the
   attention products) take bfloat16 inputs and accumulate in fp32, while the residual stream, the layer norms,
   the embeddings and the start/end head stay in fp32. The bfloat16 copies of the weights are made once at
-  warm-up, not at every call (as `torch.autocast` would).
+  warm-up, not at every call (as `torch.autocast` would). BERT-family models (BERT, RoBERTa, XLM-R, CamemBERT)
+  then run *packed* (`packed_encoder.PackedEncoder`): the windows of a batch, whatever their lengths, as one
+  sequence of tokens through the linear layers, attention window by window, so no work is spent on padding and
+  windows of any lengths can share a batch (`window_logits`); other models run a padded batch row by row.
 - `QAModelRunner.logits_many` runs the batches of a call side by side on CPU, one batch per core, each on a single
   thread: one forward pass of a few hundred tokens is too small for all cores to share it efficiently (layer
   norms, softmax and the small attention products barely speed up with a second thread), while separate batches
@@ -37,6 +40,8 @@ from typing import Any
 
 import numpy as np
 import torch
+
+from extractive_qa.components.reader.packed_encoder import PackedEncoder
 
 PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16", "fp16")
 
@@ -282,8 +287,17 @@ class QAModelRunner:
         # CPU attention kernel, and as accurate); it never sees padding (see `logits`), so it needs no mask.
         self.unpadded_only = self.device.type == "cpu" and precision == "bf16"
         self.reference_model: Any = None
+        #: In mixed bf16 on CPU, BERT-family models run packed: windows of any lengths at once, with no padding
+        self.packed_encoder: PackedEncoder | None = None
         model = model.eval()
         if self.unpadded_only:
+            self.packed_encoder = PackedEncoder.build(model, torch.bfloat16, packed=mkldnn_packing_works())
+        if self.packed_encoder is not None:
+            # The packed encoder holds the bfloat16 weights; the fp32 model stays only as the reference (and for
+            # the embeddings, which the encoder calls), so no mixed copy is made (about 300 MB for roberta-base).
+            if keep_reference:
+                self.reference_model = model
+        elif self.unpadded_only:
             fast = mixed_bf16_copy(model)
             set_attention = getattr(fast, "set_attn_implementation", None)
             if set_attention is not None:
@@ -299,6 +313,11 @@ class QAModelRunner:
         self.model = model
 
     @property
+    def packs_windows(self) -> bool:
+        """Whether windows of different lengths run together without padding (`window_logits`)."""
+        return self.packed_encoder is not None
+
+    @property
     def can_verify(self) -> bool:
         """Whether an fp32 model is kept to run windows again in full precision."""
         return self.reference_model is not None
@@ -311,7 +330,8 @@ class QAModelRunner:
             (windows, tokens): numpy arrays, tensors or nested lists of integers.
         :param reference: Run the kept fp32 model instead of the fast one (needs `keep_reference=True`).
         :returns: The start and end logits as fp32 numpy arrays shaped (windows, tokens). In mixed bf16 on CPU a
-            padded batch is run row by row, each row at its own length, and padded positions get `-inf`.
+            padded batch runs without its padding (packed, or row by row, each row at its own length), and padded
+            positions get `-inf`.
         """
         if reference and self.reference_model is None:
             raise RuntimeError("no fp32 reference model is kept (keep_reference=False, or not mixed bf16 on CPU)")
@@ -321,6 +341,26 @@ class QAModelRunner:
         if mask is not None and mask.all():
             del arrays["attention_mask"]  # no padding: the model needs no mask
             mask = None
+        packed = self.packed_encoder if not reference else None
+        if packed is not None:
+            rows = range(arrays["input_ids"].shape[0])
+            keep = [
+                np.ones(arrays["input_ids"].shape[1], dtype=bool) if mask is None else mask[r].astype(bool)
+                for r in rows
+            ]
+            types = arrays.get("token_type_ids")
+            per_window = packed.logits(
+                [arrays["input_ids"][r, keep[r]] for r in rows],
+                None if types is None else [types[r, keep[r]] for r in rows],
+            )
+            if mask is None:
+                return np.stack([s for s, _ in per_window]), np.stack([e for _, e in per_window])
+            start = np.full(mask.shape, -np.inf, dtype=np.float32)
+            end = np.full(mask.shape, -np.inf, dtype=np.float32)
+            for r, (row_start, row_end) in zip(rows, per_window, strict=True):
+                start[r, keep[r]] = row_start
+                end[r, keep[r]] = row_end
+            return start, end
         if mask is None or not self.unpadded_only:
             return self._run(model, arrays)
         start = np.full(mask.shape, -np.inf, dtype=np.float32)
@@ -337,11 +377,33 @@ class QAModelRunner:
             end[row, keep] = row_end[0]
         return start, end
 
+    def window_logits(
+        self, windows: Sequence[Mapping[str, Sequence[int]]], reference: bool = False
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """
+        Runs the model on windows of any lengths: packed, as one sequence of tokens, where the runner packs windows
+        (`packs_windows`), otherwise one window at a time.
+
+        :param windows: Each window's `input_ids` and, for models that read them, `token_type_ids` (no padding).
+        :param reference: Run the kept fp32 model instead of the fast one (window by window).
+        :returns: Each window's start and end logits, fp32 numpy arrays of its length, in the order given.
+        """
+        if self.packed_encoder is not None and not reference:
+            types = [window.get("token_type_ids") for window in windows]
+            return self.packed_encoder.logits(
+                [window["input_ids"] for window in windows], None if any(t is None for t in types) else types
+            )
+        results = []
+        for window in windows:
+            start, end = self.logits({name: [value] for name, value in window.items() if value is not None}, reference)
+            results.append((start[0], end[0]))
+        return results
+
     def device_logits(self, inputs: Mapping[str, Any], reference: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         """
         Runs the model on one batch and leaves the start and end logits where they are (on a GPU: on the device, so
         that the span search runs there too). The batch is copied to the device from pinned memory, without
-        waiting. Not for mixed bf16 on CPU, which runs padded batches row by row (`logits`).
+        waiting. Not for mixed bf16 on CPU, which runs batches without their padding (`logits`, `window_logits`).
 
         :param inputs: As for `logits`.
         :param reference: Run the kept fp32 model instead of the fast one (needs `keep_reference=True`).

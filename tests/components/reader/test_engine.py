@@ -23,8 +23,9 @@ from extractive_qa.components.reader.windows import Window, tokenize_windows
 
 pytestmark = pytest.mark.model
 
-# Scores are sigmoids of span logits: batches of other sizes sum in another order, so logits move by float rounding.
-SCORE_TOLERANCE = 2e-3
+# Scores are sigmoids of span logits: batches of other sizes and compositions sum in another order, and in mixed bf16
+# a sum that lands on the other side of a bfloat16 rounding step moves a logit by about 0.01 (a score by < 5e-3).
+SCORE_TOLERANCE = 5e-3
 LOGIT_TOLERANCE = 0.05
 
 
