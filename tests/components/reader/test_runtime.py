@@ -133,7 +133,7 @@ def test_tiny_roberta_bf16_offsets_map_back_to_the_text(tiny_roberta: Path) -> N
     )
     reader.warm_up()
     assert reader.resolved_precision == "bf16"
-    assert any(isinstance(m, LowPrecisionLinear) for m in reader.model.modules())
+    assert reader.runner.packs_windows  # a RoBERTa in mixed bf16 runs packed: the bfloat16 weights are the encoder's
     assert reader.model.qa_outputs.weight.dtype == torch.float32
     docs = [Document(content=t) for t in TEXTS]
     answers = reader.run(query="Who gave their name to Normandy?", documents=docs)["answers"]
