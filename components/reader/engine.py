@@ -8,6 +8,9 @@ has been through the model and its best spans found. Meanwhile the engine's work
 - a batch starts with the oldest waiting window (no caller waits behind an endless stream of others), and is filled
   with the waiting windows closest to it in length, up to `max_batch_size` windows and `max_batch_tokens` tokens
   (padded), with at most `max_padding` padding (0 on CPU: windows of one length only, so no padding is computed);
+  where the runner packs windows (`QAModelRunner.packs_windows`: BERT-family models in mixed bf16 on CPU), lengths
+  do not matter: a batch takes the oldest caller's windows, longest first, then other callers' windows, up to an
+  even share per worker of the waiting tokens, so the workers finish a caller's windows together;
 - several workers run at once: on CPU one per core, each on its own torch thread (a forward pass of a few hundred
   tokens is too small to share over cores well); on a GPU two, so that one prepares and decodes a batch while the
   device computes the other's;
