@@ -5,8 +5,8 @@ Two measurements, on the same workload as `reader_throughput.py` (SQuAD 2.0 dev 
 passages of the bundled data/):
 
 1. **End to end, from a profile.** Each reader answers every question with `run()`, one at a time, one model worker
-   (`cpu_workers=1`, so nothing overlaps). The model's own runs (`QAModelRunner._run`, tensors in and logits out)
-   are timed where they happen, in whatever thread; everything else a question costs (tokenizing, batching the
+   (`cpu_workers=1`, so nothing overlaps). The model's own runs (tensors in and logits out: `ForwardClock`) are
+   timed where they happen, in whatever thread; everything else a question costs (tokenizing, batching the
    arrays, the span search, building and ranking the answers, handing windows to the engine and back) is the
    CPU-side cost, reported per window. Readers: `ExtractiveQAReader` with the engine, and without it
    (`batch_requests=False`, the reader before the engine).
@@ -45,24 +45,39 @@ from extractive_qa.testing.machine import cpu_description, gpu_description
 
 
 class ForwardClock:
-    """Times every model run of a runner (`QAModelRunner._run`), in any thread; the rest is CPU-side work."""
+    """
+    Times every model run of a runner, in any thread; the rest is CPU-side work. The model runs are the runner's
+    padded batches (`QAModelRunner._run`), its packed batches (`runner.packed_encoder.logits`, BERT-family models in
+    mixed bf16 on CPU) and its runs on a GPU (`device_logits`, synchronized here so that the device's time counts
+    as the model's, not as CPU-side work).
+    """
 
     def __init__(self, runner: Any) -> None:
         self.seconds = 0.0
         self.calls = 0
         self._lock = threading.Lock()
-        run = runner._run
+        synchronize = runner.device.type == "cuda"
+        runner._run = self._timed(runner._run, False)
+        runner.device_logits = self._timed(runner.device_logits, synchronize)
+        if runner.packed_encoder is not None:
+            runner.packed_encoder.logits = self._timed(runner.packed_encoder.logits, False)
 
+    def _timed(self, run: Any, synchronize: bool) -> Any:
         def timed(*args: Any, **kwargs: Any) -> Any:
             start = time.perf_counter()
             try:
-                return run(*args, **kwargs)
+                result = run(*args, **kwargs)
+                if synchronize:
+                    import torch
+
+                    torch.cuda.synchronize()
+                return result
             finally:
                 with self._lock:
                     self.seconds += time.perf_counter() - start
                     self.calls += 1
 
-        runner._run = timed
+        return timed
 
 
 def end_to_end(model: str, queries: list[str], documents: list[list[Any]], engine: bool, repeats: int) -> dict:
