@@ -191,6 +191,44 @@ def test_batches_hold_windows_of_one_length_on_cpu_within_the_size_limit(engine_
     engine.close()
 
 
+def test_packed_batches_mix_lengths_and_callers_and_keep_each_windows_answer(shared_model: Path) -> None:
+    """In mixed bf16 (any CPU runs it, fast or not) a BERT-family model runs packed: windows of different lengths and
+    of different callers share one batch, and each window's spans are those it gets alone, to float tolerance."""
+    reader = ExtractiveQAReader(model=str(shared_model), precision="bf16", batch_requests=False)
+    reader.warm_up()
+    assert reader.runner.packs_windows
+    limits = EngineLimits(max_batch_size=16, max_batch_tokens=100_000, max_padding=0.0, max_pending=1000, workers=1)
+    texts = [
+        "The lighthouse keeper lit the lamp at dusk.",
+        "The lighthouse keeper, a man named Elias Hart, lit the lamp at dusk every evening for forty years. " * 2,
+        "Ships passed the rocks safely because Elias Hart lit the lamp. " * 4,
+    ]
+    windows, _ = tokenize_windows(
+        reader.tokenizer, ["Who lit the lamp?"] * 3, [[Document(content=text)] for text in texts], 384, 128
+    )
+    assert len({len(w.input_ids) for w in windows}) == 3
+    alone = []
+    for window in windows:
+        engine = ReaderEngine(reader.runner, reader.tokenizer.pad_token_id, limits)
+        alone.append(engine.read([window], SpanSearch(30, 20))[0])
+        engine.close()
+    engine = ReaderEngine(reader.runner, reader.tokenizer.pad_token_id, limits)
+    callers = [windows[:1], windows[1:]]  # two callers, their windows queued before the worker starts
+    with ThreadPoolExecutor(2) as pool:
+        together = [spans for part in pool.map(lambda w: engine.read(w, SpanSearch(30, 20)), callers) for spans in part]
+    assert engine.stats["windows"] == 3
+    for (null_mixed, spans_mixed), (null_alone, spans_alone) in zip(together, alone, strict=True):
+        assert null_mixed == pytest.approx(null_alone, abs=LOGIT_TOLERANCE)
+        assert spans_mixed[0][:2] == spans_alone[0][:2]  # the same best span, its logit within rounding
+        assert spans_mixed[0][2] == pytest.approx(spans_alone[0][2], abs=LOGIT_TOLERANCE)
+    # one batch of all three lengths at once (the two callers arrive together; one worker takes every waiting window)
+    engine.close()
+    engine = ReaderEngine(reader.runner, reader.tokenizer.pad_token_id, limits)
+    engine.read(windows, SpanSearch(30, 20))
+    assert engine.stats["batches"] == 1 and engine.stats["largest_batch"] == 3
+    engine.close()
+
+
 def test_the_batch_span_search_finds_what_the_per_window_one_finds(
     engine_reader: ExtractiveQAReader, heldout: dict
 ) -> None:
