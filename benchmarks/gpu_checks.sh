@@ -8,7 +8,8 @@
 #     && cp -r ../shared/models/minilm-squad-mini .device/ && echo /.device/ >> .git/info/exclude
 # Then one device call per mode (carry [".whl", ".device"], timeout_s 590):
 #   bash benchmarks/gpu_checks.sh gpu      # reader_throughput (stock fp32, stock fp16, ours with and without the
-#                                          # engine, 8 concurrent run()), serving 1/8/32 clients, accuracy guard
+#                                          # engine, 8 concurrent run()), serving 1/8/32 clients, the CPU-side
+#                                          # cost per window (reader_overhead), accuracy guard
 #   bash benchmarks/gpu_checks.sh cpu16    # the 16-core host with CUDA hidden: reader_throughput
 # Here, on any CPU, `bash benchmarks/gpu_checks.sh dry` runs every step at its smallest, to check the script itself.
 # Results go to $OUT (the device tool brings them back), else to a new folder under /tmp (printed).
@@ -43,12 +44,14 @@ step() {  # step NAME SECONDS COMMAND...: one bounded step, its output kept in $
 case "$mode" in
   gpu)
     "$python" -c "import torch; print(torch.cuda.get_device_name(0), torch.__version__)"
-    step reader_throughput 300 "$python" benchmarks/reader_throughput.py --squad "$squad" --questions 60 \
+    step reader_throughput 270 "$python" benchmarks/reader_throughput.py --squad "$squad" --questions 60 \
       --repeats 2 --readers stock,stock-fp16,ours,ours-noengine --clients 8 --rss-questions 1 \
       --json "$out/reader_throughput.json"
-    step serving_latency 150 "$python" benchmarks/serving_latency.py --model random-roberta-base --questions 64 \
+    step serving_latency 140 "$python" benchmarks/serving_latency.py --model random-roberta-base --questions 64 \
       --repeats 1 --warmup 2 --clients 1,8,32
-    step accuracy_guard 90 "$python" benchmarks/reader_accuracy_guard.py --model "$small" --data "$heldout" \
+    step reader_overhead 60 "$python" benchmarks/reader_overhead.py --squad "$squad" --questions 20 --repeats 2 \
+      --json "$out/reader_overhead.json"
+    step accuracy_guard 80 "$python" benchmarks/reader_accuracy_guard.py --model "$small" --data "$heldout" \
       --json "$out/accuracy_guard.json"
     ;;
   cpu16)
@@ -63,6 +66,8 @@ case "$mode" in
       --json "$out/reader_throughput.json"
     step serving_latency 300 "$python" benchmarks/serving_latency.py --model "$small" --questions 4 --repeats 1 \
       --warmup 1 --clients 1,2
+    step reader_overhead 300 "$python" benchmarks/reader_overhead.py --squad "$squad" --questions 2 --repeats 1 \
+      --model "$small" --json "$out/reader_overhead.json"
     step accuracy_guard 300 "$python" benchmarks/reader_accuracy_guard.py --model "$small" --data "$heldout" \
       --limit 20 --json "$out/accuracy_guard.json"
     ;;
