@@ -342,39 +342,25 @@ class QAModelRunner:
             del arrays["attention_mask"]  # no padding: the model needs no mask
             mask = None
         packed = self.packed_encoder if not reference else None
-        if packed is not None:
-            rows = range(arrays["input_ids"].shape[0])
-            keep = [
-                np.ones(arrays["input_ids"].shape[1], dtype=bool) if mask is None else mask[r].astype(bool)
-                for r in rows
-            ]
-            types = arrays.get("token_type_ids")
-            per_window = packed.logits(
-                [arrays["input_ids"][r, keep[r]] for r in rows],
-                None if types is None else [types[r, keep[r]] for r in rows],
-            )
-            if mask is None:
-                return np.stack([s for s, _ in per_window]), np.stack([e for _, e in per_window])
-            start = np.full(mask.shape, -np.inf, dtype=np.float32)
-            end = np.full(mask.shape, -np.inf, dtype=np.float32)
-            for r, (row_start, row_end) in zip(rows, per_window, strict=True):
-                start[r, keep[r]] = row_start
-                end[r, keep[r]] = row_end
-            return start, end
-        if mask is None or not self.unpadded_only:
+        if packed is None and (mask is None or not self.unpadded_only):
             return self._run(model, arrays)
-        start = np.full(mask.shape, -np.inf, dtype=np.float32)
-        end = np.full(mask.shape, -np.inf, dtype=np.float32)
-        for row in range(mask.shape[0]):
-            keep = mask[row].astype(bool)
-            if not keep.any():
-                continue
-            row_inputs = {
-                name: value[row : row + 1, keep] for name, value in arrays.items() if name != "attention_mask"
-            }
-            row_start, row_end = self._run(model, row_inputs)
-            start[row, keep] = row_start[0]
-            end[row, keep] = row_end[0]
+        # Mixed bf16 on CPU: the rows without their padding, packed into one run or one run per row
+        shape = arrays["input_ids"].shape
+        keeps = [np.ones(shape[1], dtype=bool) if mask is None else mask[row].astype(bool) for row in range(shape[0])]
+        filled = [row for row, keep in enumerate(keeps) if keep.any()]
+        names = [name for name in arrays if name != "attention_mask"]
+        rows = [{name: arrays[name][row, keeps[row]] for name in names} for row in filled]
+        if packed is not None:
+            types = [row["token_type_ids"] for row in rows] if "token_type_ids" in arrays else None
+            per_row = packed.logits([row["input_ids"] for row in rows], types)
+        else:
+            runs = (self._run(model, {name: value[None] for name, value in row.items()}) for row in rows)
+            per_row = [(row_start[0], row_end[0]) for row_start, row_end in runs]
+        start = np.full(shape, -np.inf, dtype=np.float32)
+        end = np.full(shape, -np.inf, dtype=np.float32)
+        for row, (row_start, row_end) in zip(filled, per_row, strict=True):
+            start[row, keeps[row]] = row_start
+            end[row, keeps[row]] = row_end
         return start, end
 
     def window_logits(
