@@ -213,7 +213,7 @@ def test_packed_batches_mix_lengths_and_callers_and_keep_each_windows_answer(sha
         alone.append(engine.read([window], SpanSearch(30, 20))[0])
         engine.close()
     engine = ReaderEngine(reader.runner, reader.tokenizer.pad_token_id, limits)
-    callers = [windows[:1], windows[1:]]  # two callers, their windows queued before the worker starts
+    callers = [windows[:1], windows[1:]]  # two callers at once
     with ThreadPoolExecutor(2) as pool:
         together = [spans for part in pool.map(lambda w: engine.read(w, SpanSearch(30, 20)), callers) for spans in part]
     assert engine.stats["windows"] == 3
@@ -221,7 +221,7 @@ def test_packed_batches_mix_lengths_and_callers_and_keep_each_windows_answer(sha
         assert null_mixed == pytest.approx(null_alone, abs=LOGIT_TOLERANCE)
         assert spans_mixed[0][:2] == spans_alone[0][:2]  # the same best span, its logit within rounding
         assert spans_mixed[0][2] == pytest.approx(spans_alone[0][2], abs=LOGIT_TOLERANCE)
-    # one batch of all three lengths at once (the two callers arrive together; one worker takes every waiting window)
+    # one caller's windows of three lengths: the one worker takes them all in one batch
     engine.close()
     engine = ReaderEngine(reader.runner, reader.tokenizer.pad_token_id, limits)
     engine.read(windows, SpanSearch(30, 20))

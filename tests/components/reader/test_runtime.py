@@ -168,6 +168,29 @@ def test_mixed_bf16_runner_runs_padded_rows_at_their_own_length(tiny_roberta: Pa
         np.testing.assert_allclose(end[r, : len(row)], alone_end[0], rtol=0, atol=1e-4)
 
 
+def test_mixed_bf16_runner_runs_other_models_row_by_row_at_their_own_length() -> None:
+    """A model the packed encoder does not take (DistilBERT) runs a padded batch row by row, each row exactly as it
+    runs alone; an all-padding row gets -inf."""
+    from transformers import DistilBertConfig, DistilBertForQuestionAnswering
+
+    torch.manual_seed(0)
+    config = DistilBertConfig(vocab_size=100, dim=32, n_layers=1, n_heads=2, hidden_dim=64)
+    runner = QAModelRunner(DistilBertForQuestionAnswering(config).eval(), "cpu", "bf16")
+    assert runner.unpadded_only and not runner.packs_windows
+    rows = [[1, 5, 6, 7, 2], [1, 9, 2], []]
+    ids = np.zeros((3, 5), dtype=np.int64)
+    mask = np.zeros_like(ids)
+    for r, row in enumerate(rows):
+        ids[r, : len(row)] = row
+        mask[r, : len(row)] = 1
+    start, end = runner.logits({"input_ids": ids, "attention_mask": mask})
+    assert np.isneginf(start[1, 3:]).all() and np.isneginf(start[2]).all() and np.isneginf(end[2]).all()
+    for r, row in enumerate(rows[:2]):
+        alone_start, alone_end = runner.logits({"input_ids": [row]})
+        np.testing.assert_array_equal(start[r, : len(row)], alone_start[0])
+        np.testing.assert_array_equal(end[r, : len(row)], alone_end[0])
+
+
 def test_verified_close_calls_give_the_fp32_answers(tiny_roberta: Path) -> None:
     """With a margin that makes every question a close call, bf16 + verification answers exactly as fp32 does."""
     settings = {"model": str(tiny_roberta), "max_seq_length": 64, "stride": 16, "max_query_length": 24}
